@@ -1,0 +1,214 @@
+"""Learner environments on a Docker engine: the base image, lab images and lab containers.
+
+The base image is pulled when a registry answers and bootstrapped offline (debootstrap +
+`docker import`) when none does, so a classroom without internet still works.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from checker.manifest import Lab
+
+BASE_IMAGE = "kernel-to-cloud/base:bookworm"
+UPSTREAM_BASE = "debian:bookworm-slim"
+LABEL = "org.kernel-to-cloud.lab"
+
+# The explicit set that makes namespaces, cgroups and Docker-in-Docker work. `--privileged`
+# fails on hosts whose capability bounding set is partial; this set works on both kinds.
+PRIVILEGED_CAPS = ("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE")
+PRIVILEGED_SECURITY = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
+
+Progress = Callable[[str], None]
+
+
+class EngineUnavailable(Exception):
+    """No Docker engine answers."""
+
+
+class BuildError(Exception):
+    """An image could not be pulled, bootstrapped or built."""
+
+
+def _quiet(_: str) -> None:
+    """Progress sink that shows nothing."""
+
+
+@cache
+def client() -> Any:
+    """Return a Docker SDK client on a live engine.
+
+    Raises:
+        EngineUnavailable: no engine answers; the message says how to start one.
+    """
+    import docker
+
+    try:
+        engine = docker.from_env(timeout=120)
+        engine.ping()
+    except Exception as exc:
+        where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        raise EngineUnavailable(
+            f"no Docker engine answers at {where}: start one "
+            "(`sudo systemctl start docker`, or `sudo dockerd &`) and try again"
+        ) from exc
+    return engine
+
+
+def container_name(lab_id: str, student: str | None = None) -> str:
+    """Return the container name of a lab environment, safe whatever the student id holds.
+
+    >>> container_name("namespaces", "../../x")
+    'k2c-namespaces-x'
+    """
+    if student is None:
+        return f"k2c-{lab_id}"
+    safe = re.sub(r"[^a-z0-9]+", "-", student.lower()).strip("-")[:40] or "student"
+    return f"k2c-{lab_id}-{safe}"
+
+
+def image_tag(lab: Lab) -> str:
+    """The tag of a lab's environment image."""
+    return f"kernel-to-cloud/{lab.id}:latest"
+
+
+def container_state(name: str) -> str | None:
+    """Return the container's status (running, exited...), or None when it does not exist."""
+    import docker.errors
+
+    try:
+        return client().containers.get(name).status
+    except docker.errors.NotFound:
+        return None
+
+
+def ensure_base_image(progress: Progress = _quiet) -> str:
+    """Make the base image exist locally: present, else pulled, else bootstrapped offline.
+
+    Returns:
+        The base image's tag.
+    """
+    import docker.errors
+
+    engine = client()
+    try:
+        engine.images.get(BASE_IMAGE)
+        return BASE_IMAGE
+    except docker.errors.ImageNotFound:
+        pass
+    progress(f"pulling {UPSTREAM_BASE}")
+    try:
+        engine.images.pull(UPSTREAM_BASE).tag(BASE_IMAGE)
+        return BASE_IMAGE
+    except docker.errors.APIError as exc:
+        progress(f"no registry answers ({_first_line(str(exc))}): bootstrapping offline")
+    _bootstrap(progress)
+    return BASE_IMAGE
+
+
+def _bootstrap(progress: Progress) -> None:
+    """Build the base image from Debian's archive with debootstrap, then `docker import` it."""
+    if shutil.which("debootstrap") is None:
+        raise BuildError("no registry answers and debootstrap is not installed: "
+                         "`sudo apt-get install debootstrap`, or pull debian:bookworm-slim")
+    with tempfile.TemporaryDirectory(prefix="k2c-rootfs-") as folder:
+        rootfs = Path(folder) / "rootfs"
+        argv = ["debootstrap", "--variant=minbase", "bookworm", str(rootfs)]
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace") as proc:
+            assert proc.stdout is not None
+            tail = []
+            for line in proc.stdout:
+                tail = [*tail[-5:], line.rstrip()]
+                if line.startswith("I: "):
+                    progress(line[3:].strip())
+        if proc.returncode != 0:
+            raise BuildError(f"debootstrap failed: {' | '.join(tail)}")
+        progress("importing the root filesystem into Docker")
+        tarball = Path(folder) / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
+        repository, tag = BASE_IMAGE.split(":")
+        client().api.import_image_from_file(str(tarball), repository=repository, tag=tag,
+                                            changes=['CMD ["bash"]'])
+
+
+def build_image(lab: Lab, progress: Progress = _quiet) -> str:
+    """Build the lab's environment image (Docker's cache makes rebuilds cheap).
+
+    Raises:
+        BuildError: the Dockerfile failed; the message carries Docker's last words.
+    """
+    ensure_base_image(progress)
+    tag = image_tag(lab)
+    progress(f"building {tag}")
+    last = ""
+    for chunk in client().api.build(path=str(lab.build_dir), tag=tag, rm=True, decode=True,
+                                    buildargs={"BASE": BASE_IMAGE}, labels={LABEL: lab.id}):
+        if "error" in chunk:
+            raise BuildError(f"building {tag} failed: {_first_line(chunk['error'])} ({last})")
+        if line := chunk.get("stream", "").strip():
+            last = line
+            if line.startswith("Step "):
+                progress(line)
+    return tag
+
+
+def run_options(lab: Lab) -> dict[str, Any]:
+    """The docker run options the lab's manifest asks for."""
+    config = lab.target
+    caps = list(config.capabilities)
+    security: list[str] = []
+    if config.privileged:
+        caps = list(dict.fromkeys([*PRIVILEGED_CAPS, *caps]))
+        security = list(PRIVILEGED_SECURITY)
+    options: dict[str, Any] = {"cap_add": caps or None, "security_opt": security or None}
+    if config.tmpfs:
+        options["tmpfs"] = {path: "" for path in config.tmpfs}
+    if config.cgroupns:
+        options["cgroupns"] = config.cgroupns
+    if config.memory:
+        options["mem_limit"] = config.memory
+    return options
+
+
+def start(lab: Lab, name: str | None = None, *, environment: Mapping[str, str] | None = None,
+          labels: Mapping[str, str] | None = None, progress: Progress = _quiet) -> str:
+    """Build the lab's image and run a fresh container for it, replacing any of that name.
+
+    Returns:
+        The target spec, `docker://NAME`.
+    """
+    name = name or container_name(lab.id)
+    tag = build_image(lab, progress)
+    remove(name)
+    progress(f"starting container {name}")
+    client().containers.run(
+        tag, name=name, hostname=name[:63], detach=True,
+        environment=dict(environment or {}),
+        labels={LABEL: lab.id, **(labels or {})},
+        **run_options(lab),
+    )
+    return f"docker://{name}"
+
+
+def remove(name: str) -> bool:
+    """Remove the container if it exists; return whether there was one."""
+    import docker.errors
+
+    try:
+        client().containers.get(name).remove(force=True, v=True)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

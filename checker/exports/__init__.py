@@ -1,0 +1,1 @@
+"""Exporters: turn reports into the formats other tools read."""

@@ -1,0 +1,38 @@
+"""JUnit XML: one test suite per target, one test case per task (CI systems and LMSs read it)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+
+from checker.report import Report
+
+
+def junit_xml(reports: Iterable[Report]) -> str:
+    """Render reports as a JUnit XML document.
+
+    A failed task is a `<failure>`, a task that could not be judged an `<error>`; the message
+    is the first failing check's, already stripped of control characters.
+    """
+    root = ET.Element("testsuites", name="kernel-to-cloud")
+    for report in reports:
+        suite = ET.SubElement(
+            root, "testsuite", name=f"{report.lab}@{report.target}",
+            tests=str(len(report.tasks)),
+            failures=str(sum(task.status == "failed" for task in report.tasks)),
+            errors=str(sum(task.status == "error" for task in report.tasks)),
+        )
+        if report.error:
+            ET.SubElement(suite, "properties").append(
+                ET.Element("property", name="target_error", value=report.error))
+        for task in report.tasks:
+            duration = sum(check.duration for check in task.checks)
+            case = ET.SubElement(suite, "testcase", classname=report.lab, name=task.id,
+                                 time=f"{duration:.3f}")
+            if task.status in ("failed", "error"):
+                tag = "failure" if task.status == "failed" else "error"
+                detail = ET.SubElement(case, tag, message=task.message.splitlines()[0]
+                                       if task.message else task.status)
+                detail.text = f"{task.message}\nhint: {task.hint}" if task.hint else task.message
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,234 @@
+"""Load and validate the course outline and the lab manifests.
+
+Manifests are data: reading them never imports check code, so `lab list` and the docs build
+stay fast and safe even when a lab's checks are broken.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class ManifestError(Exception):
+    """A course or lab file is missing, unreadable or does not match its schema."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing the learner does; it scores its points when all its checks pass."""
+
+    id: str
+    title: str
+    points: int
+    hint: str
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """How the learner's container is built and run."""
+
+    build: str
+    privileged: bool = False
+    capabilities: tuple[str, ...] = ()
+    tmpfs: tuple[str, ...] = ()
+    cgroupns: str | None = None
+    memory: str | None = None
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A lab: its manifest plus where its guide, checks and solutions live."""
+
+    id: str
+    uuid: str
+    title: str
+    summary: str
+    minutes: int
+    level: str
+    target: TargetConfig
+    tasks: tuple[Task, ...]
+    path: Path
+    requires: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def checks_dir(self) -> Path:
+        """The folder of the lab's pytest + testinfra checks."""
+        return self.path / "checks"
+
+    @property
+    def guide_path(self) -> Path:
+        """The learner's guide (the only copy of it)."""
+        return self.path / "README.md"
+
+    @property
+    def build_dir(self) -> Path:
+        """The Docker build context of the learner's environment."""
+        return (self.path / self.target.build).resolve()
+
+    @property
+    def solutions_dir(self) -> Path:
+        """The reference steps, `solutions/<id>/` beside `labs/`."""
+        return self.path.parent.parent / "solutions" / self.id
+
+    @property
+    def max_score(self) -> int:
+        """Sum of all tasks' points, hidden ones included."""
+        return sum(task.points for task in self.tasks)
+
+    def task(self, task_id: str) -> Task:
+        """Return the task with this id.
+
+        Raises:
+            KeyError: no such task in this lab.
+        """
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise KeyError(task_id)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of labs in the course outline."""
+
+    title: str
+    lab_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course outline with its labs loaded, in teaching order."""
+
+    title: str
+    sections: tuple[Section, ...]
+    labs: tuple[Lab, ...]
+    root: Path
+
+    def lab(self, lab_id: str) -> Lab:
+        """Return the lab with this id.
+
+        Raises:
+            KeyError: the course has no such lab.
+        """
+        for lab in self.labs:
+            if lab.id == lab_id:
+                return lab
+        raise KeyError(lab_id)
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    text = resources.files("checker.schema").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _read_yaml(path: Path, schema_name: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ManifestError(f"{path}: file not found") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ManifestError(f"{path}: not valid YAML: {first_line}") from exc
+    validator = jsonschema.Draft202012Validator(_schema(schema_name))
+    # Report the error closest to the root first: it names the field a human wrote wrong.
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
+    if errors:
+        error = errors[0]
+        where = _field_path(error.absolute_path) or "(top level)"
+        raise ManifestError(f"{path}: field {where}: {_short(error.message)}")
+    return data
+
+
+def _field_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _short(message: str, limit: int = 160) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 3] + "..."
+
+
+def load_lab(path: Path) -> Lab:
+    """Load and validate `path/lab.yaml`.
+
+    Args:
+        path: the lab's directory.
+
+    Raises:
+        ManifestError: the manifest is missing or invalid; the message names file and field.
+    """
+    manifest = path / "lab.yaml"
+    data = _read_yaml(manifest, "lab.schema.json")
+    if data["id"] != path.name:
+        raise ManifestError(
+            f"{manifest}: field id: {data['id']!r} differs from its folder {path.name!r}"
+        )
+    task_ids = [task["id"] for task in data["tasks"]]
+    duplicates = sorted({task_id for task_id in task_ids if task_ids.count(task_id) > 1})
+    if duplicates:
+        raise ManifestError(f"{manifest}: field tasks: duplicate task id {duplicates[0]!r}")
+    target = data["target"]
+    return Lab(
+        id=data["id"],
+        uuid=data["uuid"],
+        title=data["title"],
+        summary=" ".join(data["summary"].split()),
+        minutes=data["minutes"],
+        level=data["level"],
+        requires=tuple(data.get("requires", ())),
+        params=dict(data.get("params", {})),
+        target=TargetConfig(
+            build=target["build"],
+            privileged=target.get("privileged", False),
+            capabilities=tuple(target.get("capabilities", ())),
+            tmpfs=tuple(target.get("tmpfs", ())),
+            cgroupns=target.get("cgroupns"),
+            memory=target.get("memory"),
+        ),
+        tasks=tuple(
+            Task(
+                id=task["id"],
+                title=task["title"],
+                points=task["points"],
+                hint=" ".join(task["hint"].split()),
+                hidden=task.get("hidden", False),
+            )
+            for task in data["tasks"]
+        ),
+        path=path.resolve(),
+    )
+
+
+def load_course(root: Path) -> Course:
+    """Load `root/labs/course.yaml` and every lab it lists, in its order.
+
+    Raises:
+        ManifestError: the outline or a listed lab is missing or invalid.
+    """
+    outline_path = root / "labs" / "course.yaml"
+    outline = _read_yaml(outline_path, "course.schema.json")
+    sections = tuple(
+        Section(title=section["title"], lab_ids=tuple(section["labs"]))
+        for section in outline["sections"]
+    )
+    labs = []
+    for lab_id in (lab_id for section in sections for lab_id in section.lab_ids):
+        lab_dir = root / "labs" / lab_id
+        if not lab_dir.is_dir():
+            raise ManifestError(f"{outline_path}: lab {lab_id!r} has no folder labs/{lab_id}")
+        labs.append(load_lab(lab_dir))
+    return Course(title=outline["title"], sections=sections, labs=tuple(labs), root=root)

@@ -1,0 +1,259 @@
+"""The pytest plugin that turns a lab's checks into per-task results.
+
+It binds every check to a task (`@pytest.mark.task("id")`), refuses checks naming unknown tasks
+and tasks without checks, gives checks a testinfra `host` for each target, runs them against
+every target in one session, and writes one JSON report per target when the session ends, even
+when it was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.manifest import Lab, ManifestError, load_lab
+from checker.report import CheckResult, Report, TaskResult, clean_text
+
+TARGET_PARAM = "lab_target_spec"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the options `lab` passes to the pytest session it runs."""
+    group = parser.getgroup("lab", "Kernel to Cloud lab checks")
+    group.addoption("--lab-target", action="append", default=[], metavar="SPEC",
+                    help="target to check (docker://NAME, ssh://user@host, local://); repeatable")
+    group.addoption("--lab-engine", default="persistent", choices=("persistent", "testinfra"),
+                    help="how commands reach the target")
+    group.addoption("--lab-report", metavar="FILE", help="write the JSON reports here")
+    group.addoption("--lab-hidden", action="store_true",
+                    help="also run checks of hidden tasks (grading)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the task marker and, when targets are given, the session state."""
+    config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
+    if config.getoption("--lab-target"):
+        config.pluginmanager.register(LabSession(config), "lab-session")
+
+
+@pytest.fixture(scope="session")
+def lab_target_spec(request: pytest.FixtureRequest) -> str:
+    """The spec of the target the current check runs against."""
+    return request.param
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What a check may know of its target when it must act from outside it."""
+
+    spec: str
+
+    @property
+    def scheme(self) -> str:
+        """`docker`, `ssh`, `local`..."""
+        return self.spec.split("://", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The container name or host part of the spec."""
+        return self.spec.split("://", 1)[-1].split("?", 1)[0].rsplit("@", 1)[-1]
+
+
+@pytest.fixture(scope="session")
+def target(lab_target_spec: str) -> TargetInfo:
+    """The target being checked (spec, scheme, name)."""
+    return TargetInfo(lab_target_spec)
+
+
+@pytest.fixture(scope="session")
+def host(request: pytest.FixtureRequest, lab_target_spec: str) -> Any:
+    """A testinfra Host on the target, through the engine `lab` chose."""
+    session: LabSession = request.config.pluginmanager.get_plugin("lab-session")
+    return session.host(lab_target_spec)
+
+
+@dataclass
+class _Outcome:
+    checks: list[CheckResult] = field(default_factory=list)
+
+
+class LabSession:
+    """State of one `lab` pytest session: the lab, its targets and the outcomes so far."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        """Read the options; the lab itself is found from the collected checks."""
+        self.config = config
+        self.specs: list[str] = list(dict.fromkeys(config.getoption("--lab-target")))
+        self.engine: str = config.getoption("--lab-engine")
+        self.include_hidden: bool = config.getoption("--lab-hidden")
+        self.lab: Lab | None = None
+        self.content_error = ""
+        self.unreachable: dict[str, str] = {}
+        self.outcomes: dict[tuple[str, str], _Outcome] = {}
+        self._hosts: dict[str, Any] = {}
+
+    def host(self, spec: str) -> Any:
+        """Open (once) and return the testinfra Host of `spec`; unreachable targets raise."""
+        from checker.targets import TargetError, open_hosts
+
+        if spec in self.unreachable:
+            raise TargetError(self.unreachable[spec])
+        if spec not in self._hosts:
+            # Open every target's session at once: a class costs its slowest target, not the sum.
+            opened = open_hosts(self.specs, self.engine)
+            for other, result in opened.items():
+                if isinstance(result, Exception):
+                    self.unreachable[other] = clean_text(str(result), 300)
+                else:
+                    self._hosts[other] = result
+        if spec in self.unreachable:
+            raise TargetError(self.unreachable[spec])
+        return self._hosts[spec]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Run every check once per target."""
+        if TARGET_PARAM in metafunc.fixturenames:
+            metafunc.parametrize(TARGET_PARAM, self.specs, indirect=True, scope="session",
+                                 ids=self.specs)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Bind checks to tasks, refuse bad bindings, drop hidden tasks unless grading."""
+        try:
+            self.lab = _lab_of(items)
+            selected = self._bind(items)
+        except ManifestError as exc:
+            self.content_error = str(exc)
+            raise pytest.UsageError(str(exc)) from None
+        deselected = [item for item in items if item not in selected]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = selected
+
+    def _bind(self, items: list[pytest.Item]) -> list[pytest.Item]:
+        assert self.lab is not None
+        tasks = {task.id: task for task in self.lab.tasks}
+        checked: set[str] = set()
+        selected = []
+        for item in items:
+            markers = list(item.iter_markers("task"))
+            if len(markers) != 1 or len(markers[0].args) != 1:
+                raise ManifestError(
+                    f"{item.nodeid}: a check needs exactly one @pytest.mark.task(\"<task id>\")"
+                )
+            task_id = markers[0].args[0]
+            if task_id not in tasks:
+                raise ManifestError(
+                    f"{item.nodeid}: names task {task_id!r}, which {self.lab.path.name}/lab.yaml"
+                    " does not define"
+                )
+            checked.add(task_id)
+            if self.include_hidden or not tasks[task_id].hidden:
+                selected.append(item)
+        unchecked = [task_id for task_id in tasks if task_id not in checked]
+        if unchecked:
+            raise ManifestError(
+                f"{self.lab.path / 'lab.yaml'}: task {unchecked[0]!r} has no check"
+            )
+        return selected
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        """Record each check's outcome, telling a failed assertion from a crash."""
+        report = yield
+        spec = getattr(item, "callspec", None) and item.callspec.params.get(TARGET_PARAM)
+        if spec is None:
+            return report
+        outcome = _classify(report, call)
+        if outcome is not None:
+            task_id = next(item.iter_markers("task")).args[0]
+            message = _message(call) if outcome in ("failed", "error") else ""
+            self.outcomes.setdefault((spec, task_id), _Outcome()).checks.append(
+                CheckResult(item.nodeid, outcome, message, round(report.duration, 4))
+            )
+        return report
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the reports, whatever happened (an interrupted run still reports)."""
+        path = self.config.getoption("--lab-report")
+        if not path:
+            return
+        data = {
+            "content_error": self.content_error,
+            "reports": [self.report(spec).to_dict() for spec in self.specs] if self.lab else [],
+        }
+        Path(path).write_text(json.dumps(data), encoding="utf-8")
+
+    def report(self, spec: str) -> Report:
+        """Build the report of one target from the recorded outcomes."""
+        assert self.lab is not None
+        results = []
+        for task in self.lab.tasks:
+            if task.hidden and not self.include_hidden:
+                continue
+            checks = tuple(self.outcomes.get((spec, task.id), _Outcome()).checks)
+            status = _task_status(checks)
+            results.append(
+                TaskResult(
+                    id=task.id,
+                    title=task.title,
+                    status=status,
+                    points=task.points if status == "passed" else 0,
+                    max_points=task.points,
+                    hint=task.hint,
+                    hidden=task.hidden,
+                    checks=checks,
+                )
+            )
+        error = self.unreachable.get(spec, "")
+        return Report(lab=self.lab.id, lab_uuid=self.lab.uuid, target=spec,
+                      tasks=tuple(results), gradable=not error, error=error)
+
+
+def _lab_of(items: list[pytest.Item]) -> Lab:
+    """The lab whose `checks/` folder holds the collected checks (one lab per session)."""
+    folders = {Path(str(item.path)).resolve().parent for item in items}
+    labs = {folder.parent for folder in folders if folder.name == "checks"}
+    if len(labs) != 1 or len(folders) != 1:
+        raise ManifestError("lab checks must all come from one labs/<id>/checks/ folder")
+    return load_lab(labs.pop())
+
+
+def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str | None:
+    if report.skipped:
+        return "skipped" if report.when != "teardown" else None
+    if report.when == "call":
+        if report.passed:
+            return "passed"
+        if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+            return "failed"
+        return "error"
+    # A setup or teardown failure (unreachable target, broken fixture) is never the learner's.
+    return "error" if report.failed else None
+
+
+def _message(call: pytest.CallInfo[None]) -> str:
+    if call.excinfo is None:
+        return ""
+    value = call.excinfo.value
+    if isinstance(value, AssertionError):
+        text = str(value)
+        # pytest appends its own explanation after the check's message: keep the message only.
+        text = text.split("\nassert ", 1)[0]
+        return clean_text(text.strip() or "assertion failed")
+    return clean_text(f"{type(value).__name__}: {value}".strip(), 500)
+
+
+def _task_status(checks: tuple[CheckResult, ...]) -> str:
+    outcomes = {check.outcome for check in checks}
+    if "failed" in outcomes:
+        return "failed"
+    if "error" in outcomes:
+        return "error"
+    return "passed" if "passed" in outcomes else "failed"

@@ -1,0 +1,145 @@
+"""The self-test contract that makes a lab trustworthy (DESIGN.md section 2).
+
+On real, fresh targets: (1) nothing passes before the learner works; (2) with every reference
+step applied, every task passes; (3) for each task, with every step but its own applied, that
+task fails. All cases run side by side: their containers start and their steps run in parallel,
+and one pytest session checks them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markup import escape
+from rich.text import Text
+
+from checker import environments
+from checker.guide import guide_commands
+from checker.manifest import Lab
+from checker.report import Report, clean_text
+from checker.runner import run_checks
+from checker.solve import step_script
+from checker.targets import run_script
+
+SOURCES = ("solutions", "guide")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One environment of the self-test: which steps it gets and what each task must do."""
+
+    name: str
+    steps: tuple[str, ...]
+    must_pass: tuple[str, ...] = ()
+    must_fail: tuple[str, ...] = ()
+
+
+@dataclass
+class CaseResult:
+    """What happened in one case, and every way it broke the contract."""
+
+    case: Case
+    report: Report | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SelftestResult:
+    """The outcome of a lab's self-test."""
+
+    lab: str
+    source: str
+    results: tuple[CaseResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every case kept the contract."""
+        return all(not result.problems for result in self.results)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """One line per case, with its problems under it."""
+        yield Text.from_markup(f"[bold]self-test of {escape(self.lab)}[/] ({self.source} steps)")
+        for result in self.results:
+            mark = "[red]✘[/]" if result.problems else "[green]✔[/]"
+            yield Text.from_markup(f" {mark} {escape(result.case.name)}")
+            for problem in result.problems:
+                yield Text("      " + problem, style="red")
+        verdict = "[green]contract kept[/]" if self.ok else "[red]contract broken[/]"
+        yield Text.from_markup(verdict)
+
+
+def cases(lab: Lab, scope: str = "full") -> list[Case]:
+    """The cases of the contract: `full` (all three parts) or `solved` (part 2 only)."""
+    every = tuple(task.id for task in lab.tasks)
+    solved = Case("solved: every step applied", every, must_pass=every)
+    if scope == "solved":
+        return [solved]
+    fresh = Case("fresh: no step applied", (), must_fail=every)
+    left_out = [
+        Case(f"without {task_id}: every step but its own",
+             tuple(other for other in every if other != task_id), must_fail=(task_id,))
+        for task_id in every
+    ]
+    return [fresh, solved, *left_out]
+
+
+def selftest(lab: Lab, *, source: str = "solutions", scope: str = "full",
+             engine: str = "persistent", workers: int = 4,
+             progress: Callable[[str], None] = lambda _: None) -> SelftestResult:
+    """Run the self-test of a lab on fresh containers of the local Docker engine.
+
+    Args:
+        lab: the lab.
+        source: `solutions` (solutions/<lab>/<task>.sh) or `guide` (the guide's bash blocks).
+        scope: `full` or `solved` (see `cases`).
+        engine: the engine the checks run through.
+        workers: how many environments are prepared at once.
+        progress: receives one line per thing done.
+    """
+    steps = guide_commands(lab) if source == "guide" else {
+        task.id: step_script(lab, task) for task in lab.tasks}
+    results = [CaseResult(case) for case in cases(lab, scope)]
+    environments.build_image(lab, progress)
+    names = [environments.container_name(lab.id, f"selftest-{index}")
+             for index in range(len(results))]
+
+    def prepare(index: int) -> None:
+        result, name = results[index], names[index]
+        environments.start(lab, name, labels={"org.kernel-to-cloud.selftest": "1"})
+        for task_id in result.case.steps:
+            code, _, err = run_script(f"docker://{name}", steps[task_id])
+            if code != 0:
+                last = clean_text(err.strip().splitlines()[-1] if err.strip() else "", 300)
+                result.problems.append(f"step {task_id} exited {code}: {last}")
+                return
+        progress(f"prepared {result.case.name}")
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(prepare, range(len(results))))
+        progress("running the checks on every case")
+        reports = run_checks(lab, [f"docker://{name}" for name in names], engine=engine,
+                             include_hidden=True)
+        for result, report in zip(results, reports, strict=True):
+            result.report = report
+            _judge(result, report)
+    finally:
+        for name in names:
+            environments.remove(name)
+    return SelftestResult(lab.id, source, tuple(results))
+
+
+def _judge(result: CaseResult, report: Report) -> None:
+    status = {task.id: task for task in report.tasks}
+    for task_id in result.case.must_pass:
+        task = status[task_id]
+        if task.status != "passed":
+            result.problems.append(f"{task_id} should pass but {task.status}: {task.message}")
+    for task_id in result.case.must_fail:
+        task = status[task_id]
+        if task.status != "failed":
+            detail = f": {task.message}" if task.message else ""
+            result.problems.append(f"{task_id} should fail but {task.status}{detail}")

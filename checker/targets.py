@@ -1,0 +1,159 @@
+"""Targets: the machines checks and solution steps run on, named by testinfra host specs.
+
+`docker://NAME` (the default: a container `lab start` made), `ssh://user@host[:port]?...`
+(a VM; testinfra's ssh options such as `ssh_identity_file` and `sudo`), `local://` (inside the
+VM itself) and `kubectl://POD?namespace=NS&container=C`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SCHEMES = ("docker", "ssh", "local", "kubectl")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_HOST = re.compile(r"^[A-Za-z0-9._:\[\]-]+$")
+
+
+class TargetError(Exception):
+    """The target is malformed, missing, stopped or does not answer."""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A parsed target spec."""
+
+    spec: str
+    scheme: str
+    name: str  # container, pod or host name; empty for local://
+    user: str | None = None
+    port: int | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+    def option(self, key: str, default: str | None = None) -> str | None:
+        """Return one `?key=value` option of the spec."""
+        return dict(self.options).get(key, default)
+
+
+def parse_spec(spec: str) -> TargetSpec:
+    """Parse and validate a target spec.
+
+    >>> parse_spec("docker://k2c-namespaces").name
+    'k2c-namespaces'
+
+    Raises:
+        TargetError: the spec is not one of the supported forms.
+    """
+    if "://" not in spec:
+        raise TargetError(f"target {spec!r} is not a spec like docker://NAME or ssh://user@host")
+    parts = urlsplit(spec)
+    scheme = parts.scheme
+    if scheme not in SCHEMES:
+        raise TargetError(f"target {spec!r}: unknown scheme {scheme!r} (use one of {SCHEMES})")
+    options = tuple((key, values[-1]) for key, values in parse_qs(parts.query).items())
+    if scheme == "local":
+        return TargetSpec(spec, scheme, "", options=options)
+    name = parts.hostname or ""
+    pattern = _HOST if scheme == "ssh" else _NAME
+    if not name or not pattern.match(name) or name.startswith("-"):
+        raise TargetError(f"target {spec!r}: {name!r} is not a valid {scheme} name")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise TargetError(f"target {spec!r}: bad port") from exc
+    return TargetSpec(spec, scheme, name, parts.username, port, options)
+
+
+def _command_prefix(target: TargetSpec, interactive: bool = True) -> list[str]:
+    """The argv that runs a program inside the target, reading its stdin."""
+    if target.scheme == "docker":
+        return ["docker", "exec", "-i", target.name] if interactive else \
+               ["docker", "exec", target.name]
+    if target.scheme == "kubectl":
+        argv = ["kubectl", "exec", "-i", target.name]
+        if namespace := target.option("namespace"):
+            argv[2:2] = ["-n", namespace]
+        if container := target.option("container"):
+            argv += ["-c", container]
+        return [*argv, "--"]
+    if target.scheme == "ssh":
+        argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
+        if config := target.option("ssh_config"):
+            argv += ["-F", config]
+        if identity := target.option("ssh_identity_file"):
+            argv += ["-i", identity]
+        if target.port:
+            argv += ["-p", str(target.port)]
+        argv += [f"{target.user}@{target.name}" if target.user else target.name]
+        if target.option("sudo") == "true":
+            argv += ["sudo", "-n"]
+        return argv
+    return []
+
+
+def run_script(spec: str, script: str, timeout: float = 600) -> tuple[int, str, str]:
+    """Run a bash script inside the target as `bash -e`, fed on stdin.
+
+    Returns:
+        The exit code, standard output and standard error (decoded, invalid bytes replaced).
+
+    Raises:
+        TargetError: the target could not be reached or the script outlived `timeout`.
+    """
+    target = parse_spec(spec)
+    argv = [*_command_prefix(target), "bash", "-e", "-s"]
+    if target.scheme == "ssh":
+        # ssh joins its remote argv into one shell line: quote it so it stays one command each.
+        argv = [*argv[: -3], shlex.join(argv[-3:])]
+    try:
+        done = subprocess.run(argv, input=script.encode(), capture_output=True, timeout=timeout,
+                              check=False, cwd="/")
+    except subprocess.TimeoutExpired as exc:
+        raise TargetError(f"{spec}: the script did not finish within {timeout:.0f} s") from exc
+    except FileNotFoundError as exc:
+        raise TargetError(f"{spec}: {exc.filename} is not installed") from exc
+    return (done.returncode, done.stdout.decode("utf-8", "replace"),
+            done.stderr.decode("utf-8", "replace"))
+
+
+def ensure_reachable(spec: str) -> None:
+    """Fail with a one-line, actionable message unless the target answers.
+
+    Raises:
+        TargetError: the container is missing or stopped, or the host does not answer.
+    """
+    target = parse_spec(spec)
+    if target.scheme == "docker":
+        from checker.environments import container_state
+
+        state = container_state(target.name)
+        if state is None:
+            raise TargetError(f"container {target.name!r} does not exist: start it with "
+                              "`lab start <lab>` or name a running one with --target")
+        if state != "running":
+            raise TargetError(f"container {target.name!r} is {state}: `docker start "
+                              f"{target.name}` or `lab reset <lab>`")
+        return
+    code, _, err = run_script(spec, "true", timeout=30)
+    if code != 0:
+        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+        raise TargetError(f"{spec} does not answer: {last}")
+
+
+def open_hosts(specs: list[str], engine: str) -> dict[str, Any]:
+    """Open a testinfra Host on every target at once.
+
+    Returns:
+        For each spec, its Host, or the exception that stopped it from opening.
+    """
+    if engine == "testinfra":
+        import testinfra
+
+        return {spec: testinfra.get_host(spec) for spec in specs}
+    from checker.engine import connect_many
+
+    return connect_many(specs)
