@@ -8,7 +8,9 @@ when it was interrupted.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 
 from checker.manifest import Lab, ManifestError, load_lab
-from checker.report import CheckResult, Report, TaskResult, clean_text
+from checker.report import CheckResult, Evidence, Report, TaskResult, clean_text
 
 TARGET_PARAM = "lab_target_spec"
 
@@ -29,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-engine", default="persistent", choices=("persistent", "testinfra"),
                     help="how commands reach the target")
     group.addoption("--lab-report", metavar="FILE", help="write the JSON reports here")
+    group.addoption("--lab-stream", metavar="FILE",
+                    help="append each target's report as one JSON line as soon as it is done")
     group.addoption("--lab-hidden", action="store_true",
                     help="also run checks of hidden tasks (grading)")
 
@@ -94,7 +98,9 @@ class LabSession:
         self.content_error = ""
         self.unreachable: dict[str, str] = {}
         self.outcomes: dict[tuple[str, str], _Outcome] = {}
+        self.remaining: Counter[str] = Counter()  # checks still to run, per target
         self._hosts: dict[str, Any] = {}
+        self._evidence: list[Evidence] = []  # commands the running check sent
 
     def host(self, spec: str) -> Any:
         """Open (once) and return the testinfra Host of `spec`; unreachable targets raise."""
@@ -109,10 +115,25 @@ class LabSession:
                 if isinstance(result, Exception):
                     self.unreachable[other] = clean_text(str(result), 300)
                 else:
-                    self._hosts[other] = result
+                    self._hosts[other] = self._recording(result)
         if spec in self.unreachable:
             raise TargetError(self.unreachable[spec])
         return self._hosts[spec]
+
+    def _recording(self, host: Any) -> Any:
+        """Make the host log every command it runs, as evidence for the running check."""
+        run = host.backend.run
+
+        def recording_run(command: str, *args: Any, **kwargs: Any) -> Any:
+            result = run(command, *args, **kwargs)
+            digest = hashlib.sha256(result.stdout_bytes + b"\0" + result.stderr_bytes)
+            sent = result.command
+            text = sent.decode("utf-8", "replace") if isinstance(sent, bytes) else str(sent)
+            self._evidence.append(Evidence(clean_text(text, 500), result.rc, digest.hexdigest()))
+            return result
+
+        host.backend.run = recording_run
+        return host
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """Run every check once per target."""
@@ -135,6 +156,7 @@ class LabSession:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
+        self.remaining.update(item.callspec.params[TARGET_PARAM] for item in selected)
 
     def _bind(self, items: list[pytest.Item]) -> list[pytest.Item]:
         assert self.lab is not None
@@ -170,14 +192,26 @@ class LabSession:
         spec = getattr(item, "callspec", None) and item.callspec.params.get(TARGET_PARAM)
         if spec is None:
             return report
+        if report.when == "setup":
+            self._evidence = []
         outcome = _classify(report, call)
         if outcome is not None:
             task_id = next(item.iter_markers("task")).args[0]
             message = _message(call) if outcome in ("failed", "error") else ""
             self.outcomes.setdefault((spec, task_id), _Outcome()).checks.append(
-                CheckResult(item.nodeid, outcome, message, round(report.duration, 4))
+                CheckResult(item.nodeid, outcome, message, round(report.duration, 4),
+                            tuple(self._evidence))
             )
+        if report.when == "teardown":
+            self.remaining[spec] -= 1
+            if self.remaining[spec] == 0:
+                self._stream(spec)
         return report
+
+    def _stream(self, spec: str) -> None:
+        if path := self.config.getoption("--lab-stream"):
+            with Path(path).open("a", encoding="utf-8") as stream:
+                stream.write(json.dumps(self.report(spec).to_dict()) + "\n")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the reports, whatever happened (an interrupted run still reports)."""
@@ -212,6 +246,8 @@ class LabSession:
                 )
             )
         error = self.unreachable.get(spec, "")
+        if not error and self.remaining[spec] > 0:
+            error = "interrupted before every check ran"
         return Report(lab=self.lab.id, lab_uuid=self.lab.uuid, target=spec,
                       tasks=tuple(results), gradable=not error, error=error)
 

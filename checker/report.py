@@ -43,6 +43,15 @@ def clean_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A command a check ran on the target: what was asked, and a digest of what came back."""
+
+    command: str
+    rc: int
+    sha256: str  # of stdout, a NUL byte, and stderr
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check (one pytest test) on one target."""
 
@@ -50,6 +59,7 @@ class CheckResult:
     outcome: str  # passed | failed | error | skipped
     message: str = ""
     duration: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,7 @@ class Report:
             TaskResult(
                 **{
                     **task,
-                    "checks": tuple(CheckResult(**check) for check in task.get("checks", ())),
+                    "checks": tuple(_check_from_dict(check) for check in task.get("checks", ())),
                 }
             )
             for task in data["tasks"]
@@ -175,6 +185,11 @@ class Report:
             + "".join(rows)
             + "</table></div>"
         )
+
+
+def _check_from_dict(data: dict[str, Any]) -> CheckResult:
+    evidence = tuple(Evidence(**item) for item in data.get("evidence", ()))
+    return CheckResult(**{**data, "evidence": evidence})
 
 
 _MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "error": ("!", "magenta")}
