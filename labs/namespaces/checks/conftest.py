@@ -1,0 +1,68 @@
+"""Shared fixtures for the namespaces checks: one snapshot of every process's namespaces."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+# The namespace kinds the checks compare. Each /proc/<pid>/ns/<kind> link reads "<kind>:[<inode>]";
+# two processes share a namespace exactly when their links are equal.
+KINDS = ("uts", "pid", "net", "mnt", "user")
+
+# One command, so a snapshot costs one round trip. A process that exits mid-loop makes readlink
+# fail and is simply skipped.
+_SNAPSHOT = (
+    "for d in /proc/[0-9]*; do "
+    'l=$(cd "$d/ns" 2>/dev/null && readlink ' + " ".join(KINDS) + " 2>/dev/null) "
+    '&& echo "${d#/proc/}" $l; '
+    "done"
+)
+_LINK = re.compile(r"^([a-z]+):\[(\d+)\]$")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The namespaces of every process in the target, keyed by PID, as seen from the target."""
+
+    links: dict[int, dict[str, str]]
+
+    def init(self, kind: str) -> str:
+        """Return PID 1's namespace of this kind: the container's own, the baseline."""
+        return self.links.get(1, {}).get(kind, "")
+
+    def outside(self, kind: str) -> list[int]:
+        """List the PIDs whose namespace of this kind differs from PID 1's, in PID order."""
+        base = self.init(kind)
+        return sorted(
+            pid
+            for pid, links in self.links.items()
+            if pid != 1 and links.get(kind) and links[kind] != base
+        )
+
+
+def parse_snapshot(text: str) -> Snapshot:
+    """Parse lines of ``<pid> <kind>:[<inode>]...``; garbage lines are ignored.
+
+    >>> parse_snapshot("7 uts:[1] pid:[2]").links
+    {7: {'uts': 'uts:[1]', 'pid': 'pid:[2]'}}
+    """
+    links: dict[int, dict[str, str]] = {}
+    for line in text.splitlines():
+        pid, *tokens = line.split() or [""]
+        if not pid.isdigit():
+            continue
+        found = {m[1]: m[0] for m in (_LINK.match(t) for t in tokens) if m and m[1] in KINDS}
+        if found:
+            links[int(pid)] = found
+    return Snapshot(links)
+
+
+@pytest.fixture
+def namespaces(host) -> Snapshot:
+    """A fresh snapshot of the namespaces of every process in the target."""
+    snapshot = parse_snapshot(host.run(_SNAPSHOT).stdout)
+    if 1 not in snapshot.links:
+        pytest.fail("Could not read /proc/1/ns in the target: is it the lab's container?")
+    return snapshot
