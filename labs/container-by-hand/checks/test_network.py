@@ -1,0 +1,71 @@
+"""Task network: a veth pair links the box to the host, and the box reaches the host over it."""
+
+import ipaddress
+import json
+
+import pytest
+
+
+def _links(text: str) -> list[dict]:
+    """Parse `ip -j link` output; anything else reads as no link."""
+    try:
+        data = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [link for link in data if isinstance(link, dict)] if isinstance(data, list) else []
+
+
+def _ipv4(text: str, ifindex: int) -> list[str]:
+    """The IPv4 addresses `ip -j -4 addr` shows on one interface."""
+    found = []
+    for link in _links(text):
+        if link.get("ifindex") != ifindex:
+            continue
+        for info in link.get("addr_info") or []:
+            try:
+                found.append(str(ipaddress.IPv4Address(info.get("local", ""))))
+            except (ValueError, AttributeError):
+                continue
+    return found
+
+
+@pytest.mark.task("network")
+def test_the_box_reaches_the_host_over_a_veth_pair(host, box):
+    """One end of a veth pair is in the box, the other on the host, and the box pings the host."""
+    assert box.found, box.MISSING
+    inside = _links(host.run(f"nsenter -t {box.pid} -n ip -j link show type veth").stdout)
+    assert inside, (
+        f"The box (PID {box.pid}) has no veth interface in its network namespace "
+        f"(nsenter -t {box.pid} -n ip link): create a pair and move one end into the box."
+    )
+    outside = _links(host.run("ip -j link show type veth").stdout)
+    # Each end names its peer's index: a pair is two ends that name each other.
+    pairs = [
+        (ours, theirs)
+        for ours in outside
+        for theirs in inside
+        if ours.get("link_index") == theirs.get("ifindex")
+        and theirs.get("link_index") == ours.get("ifindex")
+    ]
+    assert pairs, (
+        "The box's veth interface has no peer in the host's network namespace: "
+        "the other end of the pair must stay on the host."
+    )
+    addresses = [
+        (ours.get("ifname", "?"), address)
+        for ours, _ in pairs
+        for address in _ipv4(host.run("ip -j -4 addr show").stdout, ours.get("ifindex", -1))
+    ]
+    assert addresses, (
+        f"The host's end of the pair ({pairs[0][0].get('ifname', '?')}) has no IPv4 address: "
+        "give it one, in the same subnet as the box's end."
+    )
+    reached = any(
+        host.run(f"nsenter -t {box.pid} -n ping -c1 -W1 {address}").rc == 0
+        for _, address in addresses
+    )
+    tried = ", ".join(f"{address} on {name}" for name, address in addresses)
+    assert reached, (
+        f"The box cannot ping the host over the veth pair (tried {tried}): both ends need an "
+        "address in one subnet and must be up."
+    )
