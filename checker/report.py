@@ -35,10 +35,13 @@ def clean_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
     >>> clean_text("ok\x1b[31m red\x07")
     'ok red'
     """
-    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    size = len(text)
+    # Cut before cleaning so megabytes of output cost no more than a page.
+    text = text[: limit * 2].encode("utf-8", "replace").decode("utf-8", "replace")
     text = _CONTROL.sub("", _ANSI.sub("", text))
-    if len(text) > limit:
-        text = text[: limit - 20] + f" ... [{len(text) - limit + 20} more characters]"
+    if size > limit or len(text) > limit:
+        suffix = f" ... [cut from {size} characters]"
+        text = text[: limit - len(suffix)] + suffix
     return text
 
 

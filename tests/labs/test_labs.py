@@ -1,0 +1,33 @@
+"""Every lab of the course keeps the self-test contract on the real engine, and its guide's
+own commands solve it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.manifest import Lab, load_course
+from checker.selftest import SelftestResult, selftest
+
+REPO = Path(__file__).resolve().parents[2]
+LABS = load_course(REPO).labs
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def problems(result: SelftestResult) -> dict[str, list[str]]:
+    return {r.case.name: r.problems for r in result.results if r.problems}
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_selftest(lab: Lab) -> None:
+    result = selftest(lab)
+    assert result.ok, problems(result)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_the_guide_commands_solve_the_lab(lab: Lab) -> None:
+    result = selftest(lab, source="guide", scope="solved")
+    assert result.ok, problems(result)

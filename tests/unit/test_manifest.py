@@ -1,0 +1,80 @@
+"""The manifest loader: valid labs load, and every kind of mistake names its file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.manifest import ManifestError, load_course, load_lab
+from tests.conftest import FIXTURE_COURSE, edit_manifest
+
+
+def test_the_fixture_course_loads_in_order() -> None:
+    course = load_course(FIXTURE_COURSE)
+    assert [lab.id for lab in course.labs] == ["demo"]
+    demo = course.lab("demo")
+    assert [task.id for task in demo.tasks] == ["greeting", "listener", "secret"]
+    assert demo.max_score == 6
+    assert demo.task("secret").hidden
+    assert demo.checks_dir == FIXTURE_COURSE / "labs" / "demo" / "checks"
+    assert demo.solutions_dir.resolve() == FIXTURE_COURSE / "solutions" / "demo"
+
+
+def test_a_schema_error_names_the_file_and_the_field(scratch_course: Path) -> None:
+    path = edit_manifest(scratch_course, {"minutes": "ten"})
+    with pytest.raises(ManifestError) as caught:
+        load_lab(path.parent)
+    assert str(caught.value).startswith(f"{path}: field minutes:")
+
+
+def test_a_nested_error_names_the_task(scratch_course: Path) -> None:
+    lab_dir = scratch_course / "labs" / "demo"
+    text = (lab_dir / "lab.yaml").read_text().replace("points: 3", "points: 0")
+    (lab_dir / "lab.yaml").write_text(text)
+    with pytest.raises(ManifestError, match=r"field tasks\[1\]\.points: 0 is less than"):
+        load_lab(lab_dir)
+
+
+def test_an_unknown_field_is_refused(scratch_course: Path) -> None:
+    path = edit_manifest(scratch_course, {"colour": "blue"})
+    with pytest.raises(ManifestError, match="colour"):
+        load_lab(path.parent)
+
+
+def test_the_id_must_match_the_folder(scratch_course: Path) -> None:
+    path = edit_manifest(scratch_course, {"id": "other"})
+    with pytest.raises(ManifestError, match="field id: 'other' differs"):
+        load_lab(path.parent)
+
+
+def test_duplicate_task_ids_are_refused(scratch_course: Path) -> None:
+    lab_dir = scratch_course / "labs" / "demo"
+    text = (lab_dir / "lab.yaml").read_text().replace("id: listener", "id: greeting")
+    (lab_dir / "lab.yaml").write_text(text)
+    with pytest.raises(ManifestError, match="duplicate task id 'greeting'"):
+        load_lab(lab_dir)
+
+
+def test_broken_yaml_is_one_line(scratch_course: Path) -> None:
+    lab_dir = scratch_course / "labs" / "demo"
+    (lab_dir / "lab.yaml").write_text("id: [unclosed\n")
+    with pytest.raises(ManifestError, match="not valid YAML") as caught:
+        load_lab(lab_dir)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_course_listing_a_missing_lab_is_refused(scratch_course: Path) -> None:
+    outline = scratch_course / "labs" / "course.yaml"
+    outline.write_text(outline.read_text().replace("[demo]", "[demo, ghost]"))
+    with pytest.raises(ManifestError, match="lab 'ghost' has no folder"):
+        load_course(scratch_course)
+
+
+def test_every_real_lab_of_the_course_loads() -> None:
+    course = load_course(Path(__file__).resolve().parents[2])
+    assert course.labs, "the course lists no lab"
+    for lab in course.labs:
+        assert lab.guide_path.is_file(), f"{lab.id} has no guide"
+        for task in lab.tasks:
+            assert (lab.solutions_dir / f"{task.id}.sh").is_file(), f"{lab.id}/{task.id}.sh"

@@ -1,0 +1,114 @@
+"""The pytest plugin: binding checks to tasks, outcomes, hidden tasks, streaming.
+
+These run real pytest sessions against `local://` with testinfra's local backend: no engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.manifest import ManifestError, load_lab
+from checker.report import Report
+from checker.runner import run_checks
+
+MARKER_FILE = "/tmp/k2c-plugin-test-marker"
+
+
+def write_checks(root: Path, body: str) -> Path:
+    """Replace the demo lab's checks with `body`; return the lab folder."""
+    lab_dir = root / "labs" / "demo"
+    (lab_dir / "checks" / "test_demo.py").write_text("import pytest\n\n" + body)
+    return lab_dir
+
+
+def run_local(lab_dir: Path, **options: object) -> Report:
+    [report] = run_checks(load_lab(lab_dir), ["local://"], engine="testinfra", **options)
+    return report
+
+
+CHECKS = f'''
+@pytest.mark.task("greeting")
+def test_greeting(host):
+    assert host.file("{MARKER_FILE}").exists, "{MARKER_FILE} is missing"
+
+@pytest.mark.task("listener")
+def test_listener_crashes(host):
+    raise RuntimeError("the check itself is broken")
+
+@pytest.mark.task("secret")
+def test_secret(host):
+    assert host.run("true").rc == 0
+'''
+
+
+@pytest.fixture
+def lab_dir(scratch_course: Path) -> Path:
+    Path(MARKER_FILE).unlink(missing_ok=True)
+    return write_checks(scratch_course, CHECKS)
+
+
+def test_a_failed_assertion_fails_its_task_with_the_check_message(lab_dir: Path) -> None:
+    report = run_local(lab_dir)
+    greeting = report.tasks[0]
+    assert (greeting.status, greeting.points, greeting.max_points) == ("failed", 0, 2)
+    assert greeting.message == f"{MARKER_FILE} is missing"
+    assert greeting.hint == "Put the word hello in /srv/greeting."
+
+
+def test_a_passing_check_scores_and_a_crash_is_an_error_not_a_failure(lab_dir: Path) -> None:
+    Path(MARKER_FILE).write_text("x")
+    try:
+        report = run_local(lab_dir)
+    finally:
+        Path(MARKER_FILE).unlink()
+    greeting, listener = report.tasks
+    assert (greeting.status, greeting.points) == ("passed", 2)
+    assert listener.status == "error"
+    assert listener.message == "RuntimeError: the check itself is broken"
+    assert report.score == 2
+    assert report.gradable
+
+
+def test_hidden_tasks_are_left_out_unless_grading(lab_dir: Path) -> None:
+    assert [task.id for task in run_local(lab_dir).tasks] == ["greeting", "listener"]
+    graded = run_local(lab_dir, include_hidden=True)
+    assert [task.id for task in graded.tasks] == ["greeting", "listener", "secret"]
+    assert graded.tasks[2].status == "passed"
+
+
+def test_each_check_records_its_commands_as_evidence(lab_dir: Path) -> None:
+    report = run_local(lab_dir, include_hidden=True)
+    [secret_check] = report.tasks[2].checks
+    assert any(item.command == "true" and item.rc == 0 for item in secret_check.evidence)
+
+
+def test_reports_stream_as_each_target_finishes(lab_dir: Path) -> None:
+    seen: list[Report] = []
+    reports = run_checks(load_lab(lab_dir), ["local://", "local://?x=1"], engine="testinfra",
+                         on_report=seen.append)
+    assert [report.target for report in seen] == ["local://", "local://?x=1"]
+    assert [report.to_dict() for report in seen] == [report.to_dict() for report in reports]
+
+
+def test_a_check_naming_an_unknown_task_is_refused(scratch_course: Path) -> None:
+    lab_dir = write_checks(scratch_course, CHECKS + '''
+@pytest.mark.task("ghost")
+def test_ghost(host):
+    pass
+''')
+    with pytest.raises(ManifestError, match=r"names task 'ghost', which demo/lab\.yaml does not"):
+        run_local(lab_dir)
+
+
+def test_a_task_without_a_check_is_refused(scratch_course: Path) -> None:
+    lab_dir = write_checks(scratch_course, CHECKS.split('@pytest.mark.task("secret")')[0])
+    with pytest.raises(ManifestError, match="task 'secret' has no check"):
+        run_local(lab_dir)
+
+
+def test_a_check_without_a_task_is_refused(scratch_course: Path) -> None:
+    lab_dir = write_checks(scratch_course, CHECKS + "\ndef test_orphan(host):\n    pass\n")
+    with pytest.raises(ManifestError, match=r"needs exactly one @pytest\.mark\.task"):
+        run_local(lab_dir)
