@@ -1,5 +1,6 @@
-"""Every lab of the course keeps the self-test contract on the real engine, and its guide's
-own commands solve it.
+"""Every lab of the course keeps the self-test contract, and its guide's commands solve it.
+
+Both run on the real Docker engine, on fresh containers.
 """
 
 from __future__ import annotations
