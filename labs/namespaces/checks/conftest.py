@@ -41,6 +41,13 @@ class Snapshot:
             if pid != 1 and links.get(kind) and links[kind] != base
         )
 
+    @staticmethod
+    def describe(pids: list[int], limit: int = 5) -> str:
+        """Name processes for a message: "process 7", "processes 7, 9 and 3 more"."""
+        shown = ", ".join(map(str, pids[:limit]))
+        more = f" and {len(pids) - limit} more" if len(pids) > limit else ""
+        return f"process{'es' if len(pids) > 1 else ''} {shown}{more}"
+
 
 def parse_snapshot(text: str) -> Snapshot:
     """Parse lines of ``<pid> <kind>:[<inode>]...``; garbage lines are ignored.

@@ -43,7 +43,7 @@ def test_a_process_sees_a_private_mount(host, namespaces):
         if not _excluded(point)
     }
     assert private, (
-        f"Processes {', '.join(map(str, pids[:5]))} have a mount namespace of their own, but "
-        "(outside /proc and /sys) see no mount that PID 1 does not: mount something inside "
+        f"Found {namespaces.describe(pids)} outside PID 1's mount namespace, but (outside /proc "
+        "and /sys) no mount there that PID 1 lacks: mount something inside "
         "the new namespace, e.g. a tmpfs on /mnt/private, before starting the long-lived process."
     )

@@ -28,8 +28,8 @@ def test_a_process_is_pid_1_of_its_own_namespace(host, namespaces):
         "`unshare --pid --fork --mount-proc` (detached with setsid -f)."
     )
     assert _first_processes(host, namespaces), (
-        f"Processes {', '.join(map(str, others[:5]))} are in another PID namespace, but none "
-        "is PID 1 there (the last NSpid field in /proc/<pid>/status is not 1): "
+        f"Found {namespaces.describe(others)} outside PID 1's PID namespace, but none is PID 1 "
+        "there (the last NSpid field in /proc/<pid>/status is not 1): "
         "did you forget --fork?"
     )
 
@@ -50,7 +50,7 @@ def test_that_process_has_its_own_proc(host, namespaces):
         == namespaces.links[pid]["pid"]
     ]
     assert own, (
-        f"Processes {', '.join(map(str, firsts[:5]))} are PID 1 of their own PID namespace, but "
-        "the /proc they see still shows the container's processes: mount a new /proc for them "
+        f"Found {namespaces.describe(firsts)} as PID 1 of its own PID namespace, but the /proc "
+        "it sees still shows the container's processes: mount a new /proc for it "
         "(unshare --mount-proc)."
     )

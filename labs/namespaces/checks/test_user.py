@@ -35,8 +35,7 @@ def test_an_unprivileged_user_is_root_in_its_namespace(host, namespaces):
             "unprivileged user (runuser -u USER -- unshare ...), not as root."
         )
     else:
-        problem = "their uid_map does not map root (0) at all: pass --map-root-user to unshare."
+        problem = "no uid_map there maps root (0) at all: pass --map-root-user to unshare."
     assert any(uid != 0 for targets in maps.values() for uid in targets), (
-        f"Processes {', '.join(map(str, pids[:5]))} have a user namespace of their own, but "
-        + problem
+        f"Found {namespaces.describe(pids)} outside PID 1's user namespace, but " + problem
     )

@@ -20,7 +20,7 @@ def test_a_process_has_its_own_hostname(host, namespaces):
         if result.rc == 0:
             names[pid] = result.stdout.strip()
     assert any(name and name != ours for name in names.values()), (
-        f"Processes {', '.join(map(str, pids[:5]))} have a UTS namespace of their own, but "
-        f"their hostname is still the container's ({ours}): set one with `hostname NAME` "
-        "inside the new namespace before starting the long-lived process."
+        f"Found {namespaces.describe(pids)} outside PID 1's UTS namespace, but the hostname "
+        f"there is still the container's ({ours}): set one with `hostname NAME` inside the new "
+        "namespace before starting the long-lived process."
     )
