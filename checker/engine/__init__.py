@@ -1,0 +1,36 @@
+"""The execution engine: one persistent shell per target, behind an ordinary testinfra Host.
+
+>>> host = connect("docker://k2c-namespaces")
+>>> host.check_output("hostname")
+'k2c-namespaces'
+"""
+
+from checker.engine.errors import (
+    CommandTimeout,
+    DeadlineExceeded,
+    EngineError,
+    SessionLost,
+    TargetUnreachable,
+)
+from checker.engine.hosts import (
+    connect,
+    connect_many,
+    disconnect_all,
+    open_host,
+    parse_target,
+    warm,
+)
+
+__all__ = [
+    "CommandTimeout",
+    "DeadlineExceeded",
+    "EngineError",
+    "SessionLost",
+    "TargetUnreachable",
+    "connect",
+    "connect_many",
+    "disconnect_all",
+    "open_host",
+    "parse_target",
+    "warm",
+]
