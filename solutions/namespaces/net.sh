@@ -1,4 +1,7 @@
 # Task net: network namespaces red and blue, joined by a veth pair, addressed, pinging.
+# Start from scratch when the step runs twice (deleting a namespace also deletes its veth end).
+ip netns delete red 2>/dev/null || true
+ip netns delete blue 2>/dev/null || true
 ip netns add red
 ip netns add blue
 ip link add veth-red type veth peer name veth-blue
