@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from checker.report import Report
 
 
-def junit_xml(reports: Iterable[Report]) -> str:
+def junit_xml(reports: Iterable[Report], names: Sequence[str] | None = None) -> str:
     """Render reports as a JUnit XML document.
 
     A failed task is a `<failure>`, a task that could not be judged an `<error>`; the message
     is the first failing check's, already stripped of control characters.
+
+    Args:
+        reports: one report per target.
+        names: the suite name of each report (e.g. the student); default `lab@target`.
     """
     root = ET.Element("testsuites", name="kernel-to-cloud")
-    for report in reports:
+    for number, report in enumerate(reports):
+        name = names[number] if names is not None else f"{report.lab}@{report.target}"
         suite = ET.SubElement(
-            root, "testsuite", name=f"{report.lab}@{report.target}",
+            root, "testsuite", name=name,
             tests=str(len(report.tasks)),
             failures=str(sum(task.status == "failed" for task in report.tasks)),
             errors=str(sum(task.status == "error" for task in report.tasks)),

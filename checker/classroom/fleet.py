@@ -1,0 +1,68 @@
+"""One learner environment per student on this Docker host: bring the class up and down.
+
+Container names come from `environments.container_name(lab, student id)`, safe whatever the id
+holds; each container carries labels naming its lab and student (so `down` finds them) and a
+fresh nonce, recorded in the class state before the container starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from checker import environments
+from checker.classroom import identity
+from checker.classroom.roster import Roster, Student
+from checker.manifest import Lab
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Progress sink that shows nothing."""
+
+
+def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
+             progress: Progress = _quiet) -> dict[str, str]:
+    """Start a fresh environment for every roster student without a target of their own.
+
+    Returns:
+        Each started student's id and target spec.
+    """
+    managed = [student for student in roster.students if student.managed]
+    environments.build_image(lab, progress)  # once, before the parallel starts
+    state = identity.load_state(state_file, lab.id)
+    seeds = {student.id: identity.seed(student.id, lab.id) for student in managed}
+    # Record the nonces first: a container must never exist with a nonce the grader lacks.
+    state.nonces.update({student_id: seed.nonce for student_id, seed in seeds.items()})
+    identity.save_state(state_file, state)
+
+    def start(student: Student) -> tuple[str, str]:
+        seed = seeds[student.id]
+        spec = environments.start(lab, environments.container_name(lab.id, student.id),
+                                  environment=seed.environment, labels=seed.labels)
+        progress(f"started {spec}")
+        return student.id, spec
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="k2c-up") as pool:
+        return dict(pool.map(start, managed))
+
+
+def class_down(lab: Lab, roster: Roster | None = None, *, progress: Progress = _quiet) -> int:
+    """Remove the class environments of the lab (the roster's, and any labelled for the lab).
+
+    Returns:
+        How many containers were removed.
+    """
+    names = {environments.container_name(lab.id, s.id)
+             for s in (roster.students if roster else ()) if s.managed}
+    labelled = environments.client().containers.list(
+        all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"})
+    names |= {container.name for container in labelled}
+    removed = 0
+    for name in sorted(names):
+        if environments.remove(name):
+            removed += 1
+            progress(f"removed {name}")
+    return removed

@@ -1,0 +1,225 @@
+"""Grade a class: probe every target, then check them in parallel batches, one outcome each.
+
+Targets are probed in parallel (reachable? whose nonce?); reachable ones go into a queue that
+`jobs` workers drain in batches, each batch one pytest session (a session's start-up is paid per
+batch, not per learner). Every learner ends with exactly one `Outcome`, handed on as soon as it
+is known: graded, unreachable, timeout (its shell did not answer in time), mismatch (the
+environment is not theirs) or error (the grader itself failed on it). Unreachable and timed out
+are never failed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from checker.classroom.identity import ClassState
+from checker.classroom.probe import Probe, probe
+from checker.classroom.roster import Student
+from checker.classroom.sessions import SessionFailed, check_batch
+from checker.manifest import Lab
+from checker.report import Report, TaskResult, clean_text
+
+STATUSES = ("graded", "unreachable", "timeout", "mismatch", "error")
+_GATHER = 0.5  # seconds a worker waits for more ready targets before starting a session
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One learner's result in a grading run."""
+
+    student: Student
+    spec: str
+    status: str  # one of STATUSES
+    report: Report
+    probe: Probe
+    nonce_status: str = "unverified"  # verified | mismatch | unverified
+    nonce_owner: str = ""  # whose nonce the environment carries, when it is someone else's
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> int:
+        """Points earned; only a graded outcome earns any."""
+        return self.report.score if self.status == "graded" else 0
+
+
+def empty_report(lab: Lab, spec: str, error: str) -> Report:
+    """A report for a target whose checks did not run: every task an error, no points."""
+    tasks = tuple(TaskResult(id=task.id, title=task.title, status="error", points=0,
+                             max_points=task.points, hint=task.hint, hidden=task.hidden)
+                  for task in lab.tasks)
+    return Report(lab=lab.id, lab_uuid=lab.uuid, target=spec, tasks=tasks, gradable=False,
+                  error=clean_text(error, 500))
+
+
+def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tuple[str, str]:
+    """Compare the nonce found in the environment with the one seeded for the learner.
+
+    Returns:
+        (verified | mismatch | unverified, the learner the found nonce was seeded for).
+    """
+    expected = state.nonces.get(student.id) if state else None
+    if not expected:
+        return "unverified", ""
+    if found.nonce == expected:
+        return "verified", ""
+    return "mismatch", (state.owner(found.nonce) or "") if state and found.nonce else ""
+
+
+class _Run:
+    """The shared state of one grading run (workers, probes, the outcome sink)."""
+
+    def __init__(self, lab: Lab, students: list[Student], state: ClassState | None,
+                 on_outcome: Callable[[Outcome], None] | None) -> None:
+        self.lab = lab
+        self.state = state
+        self.on_outcome = on_outcome
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.ready: queue.Queue[str | None] = queue.Queue()
+        self.by_spec: dict[str, list[Student]] = {}
+        for student in students:
+            self.by_spec.setdefault(student.spec(lab.id), []).append(student)
+        self.probes: dict[str, Probe] = {}
+        self.started: dict[str, float] = {}
+        self.outcomes: list[Outcome] = []
+
+    def emit(self, spec: str, status: str, report: Report) -> None:
+        """Record the outcome of every learner graded on `spec` (once each).
+
+        A learner whose nonce the environment does not carry gets `mismatch` and no points,
+        whatever the checks found: the work graded there is not theirs.
+        """
+        with self.lock:
+            found = self.probes.get(spec, Probe(spec, "unreachable"))
+            for student in self.by_spec.get(spec, []):
+                if any(o.student.id == student.id for o in self.outcomes):
+                    continue
+                nonce_status, owner = verify_nonce(student, found, self.state)
+                mine, theirs = status, report
+                if nonce_status == "mismatch" and status in ("graded", "mismatch"):
+                    whose = f"the nonce seeded for {owner!r}" if owner else \
+                        "no nonce seeded for them"
+                    mine, theirs = "mismatch", empty_report(
+                        self.lab, spec,
+                        f"this environment is not the learner's: it carries {whose}")
+                outcome = Outcome(student, spec, mine, theirs, found, nonce_status, owner,
+                                  round(time.monotonic() - self.started.get(spec, 0.0), 3))
+                self.outcomes.append(outcome)
+                if self.on_outcome:
+                    self.on_outcome(outcome)
+
+    def probed(self, spec: str, found: Probe) -> None:
+        """Send a reachable target on to be checked, unless no learner on it may be graded."""
+        with self.lock:
+            self.probes[spec] = found
+        if found.status != "ok":
+            self.emit(spec, found.status, empty_report(self.lab, spec, found.error))
+        elif all(verify_nonce(s, found, self.state)[0] == "mismatch"
+                 for s in self.by_spec[spec]):
+            self.emit(spec, "mismatch", empty_report(self.lab, spec, "not the learner's"))
+        else:
+            self.ready.put(spec)
+
+    def report(self, report: Report) -> None:
+        """A batch reported a target: graded when it could be judged."""
+        status = "graded" if report.gradable else (
+            "timeout" if "time" in report.error else "unreachable")
+        self.emit(report.target, status, report)
+
+
+def grade_class(lab: Lab, students: Iterable[Student], *, engine: str = "persistent",
+                jobs: int = 4, target_timeout: float = 60.0, probe_timeout: float | None = None,
+                include_hidden: bool = True, state: ClassState | None = None,
+                on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Grade every learner's environment; return one outcome per learner.
+
+    Args:
+        lab: the lab whose checks grade.
+        students: the learners to grade (a resumed run passes only those not graded yet).
+        engine: `persistent` or `testinfra`.
+        jobs: pytest sessions running at once.
+        target_timeout: seconds one target's checks may take before it is recorded as timed out.
+        probe_timeout: seconds the first contact may take (default: min(target_timeout, 15)).
+        include_hidden: grade hidden tasks too (always, for an authoritative grade).
+        state: the class state holding the nonces seeded at `lab class up`.
+        on_outcome: called (from any thread, never two at once) as each outcome is known.
+
+    Raises:
+        ManifestError: the lab's checks are broken (nothing can be graded).
+        KeyboardInterrupt: interrupted; outcomes handed on so far stand, the rest are not made.
+    """
+    run = _Run(lab, list(students), state, on_outcome)
+    specs = list(run.by_spec)
+    probe_timeout = probe_timeout or min(target_timeout, 15.0)
+    batch_max = max(1, -(-len(specs) // max(1, jobs)))
+    with ThreadPoolExecutor(max_workers=min(16, max(4, 2 * jobs)),
+                            thread_name_prefix="k2c-probe") as probes, \
+            ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="k2c-grade") as pool:
+        for spec in specs:
+            run.started[spec] = time.monotonic()
+        probing = [probes.submit(_probe_one, run, spec, probe_timeout) for spec in specs]
+        workers = [pool.submit(_worker, run, engine, include_hidden, target_timeout, batch_max)
+                   for _ in range(max(1, jobs))]
+        try:
+            _wait_all(probing)
+            for _ in workers:
+                run.ready.put(None)  # one end marker per worker
+            _wait_all(workers)
+        except BaseException:
+            run.stop.set()
+            for _ in workers:
+                run.ready.put(None)
+            raise
+    return run.outcomes
+
+
+def _probe_one(run: _Run, spec: str, timeout: float) -> None:
+    if not run.stop.is_set():
+        run.probed(spec, probe(spec, timeout))
+
+
+def _worker(run: _Run, engine: str, include_hidden: bool, target_timeout: float,
+            batch_max: int) -> None:
+    """Take batches of ready targets until the end marker; check each batch in one session."""
+    finished = False
+    while not finished and not run.stop.is_set():
+        first = run.ready.get()
+        if first is None:
+            return
+        batch = [first]
+        deadline = time.monotonic() + _GATHER
+        while len(batch) < batch_max:
+            try:
+                spec = run.ready.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if spec is None:
+                finished = True
+                break
+            batch.append(spec)
+        try:
+            check_batch(run.lab, batch, engine=engine, include_hidden=include_hidden,
+                        target_timeout=target_timeout, on_report=run.report,
+                        on_timeout=lambda spec: run.emit(spec, "timeout", empty_report(
+                            run.lab, spec, f"checks did not finish within {target_timeout:.0f} s"
+                        )),
+                        stop=run.stop)
+        except SessionFailed as exc:
+            for spec in batch:
+                run.emit(spec, "error", empty_report(run.lab, spec, f"grader: {exc}"))
+
+
+def _wait_all(futures: list[Future[None]]) -> None:
+    """Wait for the futures in short steps (so Ctrl-C is seen) and re-raise their errors."""
+    for future in futures:
+        while True:
+            try:
+                future.result(timeout=0.2)
+                break
+            except TimeoutError:
+                continue

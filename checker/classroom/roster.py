@@ -1,0 +1,211 @@
+"""The roster: who is in the class and where each learner's environment is.
+
+A CSV file (a header row, then one row per student) or a YAML file (a list of mappings, or a
+mapping with a `students` list). Fields: `id` (required), `name`, `email`, `section`, `lms_id`
+(the learner's id in the LMS, for the Canvas export), `target` (a spec such as
+`ssh://user@host` or `docker://NAME`; empty: the container `lab class up` makes) and `key`
+(an ssh private key for an ssh target, relative to the roster's folder).
+
+Student ids are the instructor's data but may hold anything (`../../x`, `a;rm -rf /`): they are
+never put in a path or a shell line as they are; everything on disk and in Docker uses `slug`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+
+from checker.environments import container_name
+from checker.targets import TargetError, parse_spec
+
+FIELDS = ("id", "name", "email", "section", "lms_id", "target", "key")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Printable text only: a control character in an id would reach terminals and file listings.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+ID_LIMIT = 128
+
+
+class RosterError(Exception):
+    """The roster is unreadable or a row is invalid; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Student:
+    """One learner of the class."""
+
+    id: str
+    name: str = ""
+    email: str = ""
+    section: str = ""
+    lms_id: str = ""
+    target: str = ""  # explicit target spec; empty means the class container
+    line: int = 0  # where the row is in the roster, for messages
+
+    @property
+    def slug(self) -> str:
+        """A name safe in paths, container names and URLs, derived from the id.
+
+        >>> Student("../../x").slug
+        'x'
+        >>> Student("a;rm -rf /").slug
+        'a-rm-rf'
+        """
+        return container_name("x", self.id).removeprefix("k2c-x-")
+
+    @property
+    def managed(self) -> bool:
+        """True when `lab class up` makes this learner's environment (no target given)."""
+        return not self.target
+
+    def spec(self, lab_id: str) -> str:
+        """The target to grade: the roster's, or the class container of this lab."""
+        return self.target or f"docker://{container_name(lab_id, self.id)}"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The validated roster."""
+
+    path: Path
+    students: tuple[Student, ...]
+
+    def by_id(self) -> dict[str, Student]:
+        """Students keyed by id."""
+        return {student.id: student for student in self.students}
+
+
+def load_roster(path: Path) -> Roster:
+    """Read and validate a roster (CSV, or YAML when the name ends in .yaml/.yml).
+
+    Raises:
+        RosterError: unreadable file, unknown column, bad or duplicate id, bad email, bad target,
+            missing key; the message says `FILE:LINE: what is wrong`.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"{path}: cannot read the roster: {exc}") from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        rows = _yaml_rows(path, text)
+    else:
+        rows = _csv_rows(path, text)
+    students = [_student(path, line, row) for line, row in rows]
+    if not students:
+        raise RosterError(f"{path}: the roster lists no student")
+    _refuse_duplicates(path, students)
+    return Roster(path=path.resolve(), students=tuple(students))
+
+
+def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    if "id" not in header:
+        raise RosterError(f"{path}:1: the header row needs an `id` column (columns: "
+                          + ", ".join(FIELDS) + ")")
+    unknown = [name for name in header if name not in FIELDS]
+    if unknown:
+        raise RosterError(f"{path}:1: unknown column {unknown[0]!r} (known: {', '.join(FIELDS)})")
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        if None in row:
+            raise RosterError(f"{path}:{reader.line_num}: more cells than header columns")
+        if any((value or "").strip() for value in row.values()):
+            rows.append((reader.line_num, row))
+    return rows
+
+
+def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise RosterError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
+        items = dict((key.value, value) for key, value in node.value)
+        if "students" not in data or set(data) != {"students"}:
+            raise RosterError(f"{path}:1: expected a list of students or `students: [...]`")
+        data, node = data["students"], items["students"]
+    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        raise RosterError(f"{path}:1: expected a list of students or `students: [...]`")
+    rows = []
+    for item, item_node in zip(data, node.value, strict=True):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            raise RosterError(f"{path}:{line}: a student is a mapping with at least an `id`")
+        unknown = [str(key) for key in item if key not in FIELDS]
+        if unknown:
+            raise RosterError(f"{path}:{line}: unknown field {unknown[0]!r} "
+                              f"(known: {', '.join(FIELDS)})")
+        rows.append((line, {key: "" if value is None else str(value)
+                            for key, value in item.items()}))
+    return rows
+
+
+def _student(path: Path, line: int, row: dict[str, Any]) -> Student:
+    where = f"{path}:{line}"
+    values = {key: str(row.get(key) or "").strip() for key in FIELDS}
+    student_id = values["id"]
+    if not student_id:
+        raise RosterError(f"{where}: the student has no id")
+    if _CONTROL.search(student_id) or len(student_id) > ID_LIMIT:
+        raise RosterError(f"{where}: id {student_id[:40]!r} has control characters or is "
+                          f"longer than {ID_LIMIT}")
+    for key in ("name", "email", "section", "lms_id", "target", "key"):
+        if _CONTROL.search(values[key]):
+            raise RosterError(f"{where}: field {key} has control characters")
+    if values["email"] and not _EMAIL.match(values["email"]):
+        raise RosterError(f"{where}: {values['email']!r} is not an email address")
+    target = _target(where, path, values["target"], values["key"])
+    return Student(id=student_id, name=values["name"], email=values["email"],
+                   section=values["section"], lms_id=values["lms_id"], target=target, line=line)
+
+
+def _target(where: str, path: Path, spec: str, key: str) -> str:
+    """Validate the target; fold an ssh key into the spec as testinfra's ssh_identity_file."""
+    if not spec:
+        if key:
+            raise RosterError(f"{where}: a key is given but no ssh:// target")
+        return ""
+    try:
+        parsed = parse_spec(spec)
+    except TargetError as exc:
+        raise RosterError(f"{where}: {exc}") from None
+    if not key:
+        return spec
+    if parsed.scheme != "ssh":
+        raise RosterError(f"{where}: a key only goes with an ssh:// target, not {spec!r}")
+    key_path = (path.parent / key).resolve()
+    if not key_path.is_file():
+        raise RosterError(f"{where}: ssh key {key!r} not found (looked at {key_path})")
+    separator = "&" if "?" in spec else "?"
+    return f"{spec}{separator}ssh_identity_file={quote(str(key_path), safe='/')}"
+
+
+def _refuse_duplicates(path: Path, students: list[Student]) -> None:
+    """Ids must differ, and so must their slugs: two learners must never share a container."""
+    seen: dict[str, Student] = {}
+    for student in students:
+        for key in (f"id:{student.id}", f"slug:{student.slug}"):
+            if key in seen:
+                first = seen[key]
+                what = "id" if key.startswith("id:") else "safe name"
+                raise RosterError(
+                    f"{path}:{student.line}: {what} of {student.id!r} is the same as that of "
+                    f"{first.id!r} on line {first.line} ({student.slug!r})"
+                )
+            seen[key] = student
+
+
+def with_target(student: Student, spec: str) -> Student:
+    """Return a copy of the student pointed at another target (tests, benchmarks)."""
+    return replace(student, target=spec)
