@@ -169,8 +169,7 @@ def render_guide(markdown: str, lab: Lab, course: CourseLabs) -> str:
         if line.startswith("## ") and pending is not None:
             out.append(f"{line} {{ #task-{pending} }}")
             if pending in hints:
-                out += ["", f'??? tip "Hint ({hints[pending].points} points)"', "",
-                        _indent(hints[pending].hint)]
+                out += ["", '??? tip "Hint"', "", _indent(hints[pending].hint)]
             pending = None
             continue
         out.append(line)
@@ -190,7 +189,10 @@ def outline(course: CourseLabs) -> str:
         if not labs:
             parts.append("*Coming soon.*\n")
             continue
-        rows = ["| Lab | What you do | Level | Time | Points |", "| --- | --- | --- | ---: | ---: |"]
+        rows = [
+            "| Lab | What you do | Level | Time | Points |",
+            "| --- | --- | --- | ---: | ---: |",
+        ]
         for lab in labs:
             points = sum(task.points for task in lab.tasks if not task.hidden)
             rows.append(
@@ -235,7 +237,7 @@ _course: CourseLabs | None = None
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Load the course and put its labs in the navigation."""
-    global _course  # noqa: PLW0603 - mkdocs hooks are module functions; this is their state
+    global _course  # mkdocs hooks are module functions: module globals are their state
     _course = load()
     if config.nav is not None and not _extend_nav(config.nav, _nav(_course)):
         log.warning("mkdocs.yml: no nav entry `labs/index.md`: the labs are not in the navigation")
@@ -247,8 +249,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add each lab's guide, and notebook, as pages backed by the real files."""
     assert _course is not None
     for lab in _course.labs():
-        pages = [(guide_uri(lab), lab.guide_path), (f"labs/{lab.id}/notebook.ipynb",
-                                                    notebook_path(lab))]
+        pages = [
+            (guide_uri(lab), lab.guide_path),
+            (f"labs/{lab.id}/notebook.ipynb", notebook_path(lab)),
+        ]
         for uri, path in pages:
             if not path.is_file():
                 continue
