@@ -33,6 +33,11 @@ def _ipv4(text: str, ifindex: int) -> list[str]:
 def test_the_box_reaches_the_host_over_a_veth_pair(host, box):
     """One end of a veth pair is in the box, the other on the host, and the box pings the host."""
     assert box.found, box.MISSING
+    namespaces = host.run(f"readlink /proc/1/ns/net /proc/{box.pid}/ns/net").stdout.split()
+    assert len(set(namespaces)) == 2, (
+        f"The box (PID {box.pid}) has no network namespace of its own: start it with "
+        "unshare --net, then link that namespace to the host."
+    )
     inside = _links(host.run(f"nsenter -t {box.pid} -n ip -j link show type veth").stdout)
     assert inside, (
         f"The box (PID {box.pid}) has no veth interface in its network namespace "
