@@ -27,7 +27,7 @@ def _excluded(mount_point: str) -> bool:
 
 
 @pytest.mark.task("mount")
-def test_a_process_sees_a_private_mount(host, namespaces):
+def test_a_process_sees_a_private_mount(host, namespaces) -> None:
     """Some process in its own mount namespace sees a mount that PID 1 does not see."""
     pids = namespaces.outside("mnt")
     assert pids, (

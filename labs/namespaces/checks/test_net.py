@@ -89,13 +89,13 @@ def veth_pair(host) -> tuple[End, End]:
 
 
 @pytest.mark.task("net")
-def test_a_veth_pair_joins_red_and_blue(host):
+def test_a_veth_pair_joins_red_and_blue(host) -> None:
     """Namespaces red and blue exist, joined by a veth pair with an IPv4 address on each end."""
     veth_pair(host)
 
 
 @pytest.mark.task("net")
-def test_red_pings_blue(host):
+def test_red_pings_blue(host) -> None:
     """From inside red, blue's end of the pair answers a ping."""
     red, blue = veth_pair(host)
     target = blue.addresses[0]

@@ -19,7 +19,7 @@ def _first_processes(host, namespaces) -> list[int]:
 
 
 @pytest.mark.task("pid")
-def test_a_process_is_pid_1_of_its_own_namespace(host, namespaces):
+def test_a_process_is_pid_1_of_its_own_namespace(host, namespaces) -> None:
     """Some process's /proc/<pid>/ns/pid differs from PID 1's and NSpid ends with 1."""
     others = namespaces.outside("pid")
     assert others, (
@@ -35,7 +35,7 @@ def test_a_process_is_pid_1_of_its_own_namespace(host, namespaces):
 
 
 @pytest.mark.task("pid")
-def test_that_process_has_its_own_proc(host, namespaces):
+def test_that_process_has_its_own_proc(host, namespaces) -> None:
     """The /proc that process sees belongs to its own PID namespace, not the container's."""
     firsts = _first_processes(host, namespaces)
     assert firsts, (

@@ -20,7 +20,7 @@ def _root_maps_to(host, pid: int) -> list[int]:
 
 
 @pytest.mark.task("user")
-def test_an_unprivileged_user_is_root_in_its_namespace(host, namespaces):
+def test_an_unprivileged_user_is_root_in_its_namespace(host, namespaces) -> None:
     """Some process's user namespace maps UID 0 inside to a non-zero UID outside."""
     pids = namespaces.outside("user")
     assert pids, (

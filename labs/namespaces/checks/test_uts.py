@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.mark.task("uts")
-def test_a_process_has_its_own_hostname(host, namespaces):
+def test_a_process_has_its_own_hostname(host, namespaces) -> None:
     """Some process's /proc/<pid>/ns/uts differs from PID 1's and its hostname differs too."""
     pids = namespaces.outside("uts")
     assert pids, (
