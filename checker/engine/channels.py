@@ -35,6 +35,9 @@ class Channel(abc.ABC):
     def close(self) -> None:
         """End the session politely: the shell sees EOF and exits after its current command."""
 
+    def reap(self) -> None:  # noqa: B027 (most channels have no local process to wait for)
+        """Wait briefly for a closed session's local process, if it has one, to exit."""
+
     @abc.abstractmethod
     def kill(self) -> None:
         """Drop the session at once (the engine kills what ran in it on the target separately)."""
@@ -89,8 +92,11 @@ class PipeChannel(Channel):
             return 0
 
     def close(self) -> None:
-        """Close stdin, give the child a moment to exit, then kill it."""
+        """Close the pipes: the shell sees EOF on stdin and exits."""
         self._release()
+
+    def reap(self) -> None:
+        """Give the child a moment to exit, then kill it."""
         try:
             self._proc.wait(_EXIT_GRACE)
         except subprocess.TimeoutExpired:

@@ -120,11 +120,12 @@ def disconnect_all() -> None:
         for future in futures
         if future.done() and future.exception() is None
     ]
-    sessions = [b for b in backends if isinstance(b, PersistentBackend)]
-    if sessions:
-        # Each shell takes a moment to exit; let a hundred of them do it at once.
-        with ThreadPoolExecutor(min(len(sessions), 32)) as pool:
-            list(pool.map(PersistentBackend.close, sessions))
+    sessions = [b.session for b in backends if isinstance(b, PersistentBackend)]
+    # Each shell takes a moment to exit: tell them all first, then wait, so they exit together.
+    for session in sessions:
+        session.close_input()
+    for session in sessions:
+        session.close()
 
 
 def _future(spec: str, timeout: float, budget: float | None) -> Future[testinfra.host.Host]:

@@ -26,6 +26,7 @@ from checker.engine.targets import Target
 # Prints the shell's pid and process group: what to kill on the target after a timeout.
 _HELLO = b'read -r _ _ _ _ pg _ </proc/$$/stat 2>/dev/null || pg=$$; echo "$$ $pg"'
 _CLEANUP_TIMEOUT = 5.0
+_DRAIN_TIMEOUT = 0.5
 
 
 class Raw(NamedTuple):
@@ -65,6 +66,7 @@ class Session:
         self._deadline = None if budget is None else time.monotonic() + budget
         self._lock = threading.Lock()
         self._channel: Channel | None = None
+        self._closing: list[Channel] = []  # closed politely, not yet reaped
         self._out = framing.Cutter()
         self._err = framing.Cutter()
         self._group: int | None = None  # the shell's process group on the target
@@ -116,6 +118,14 @@ class Session:
 
     def close(self) -> None:
         """End the session politely (the shell exits once its stdin closes)."""
+        self.close_input()
+        with self._lock:
+            for channel in self._closing:
+                channel.reap()
+            self._closing.clear()
+
+    def close_input(self) -> None:
+        """Send the shell EOF without waiting: closing many sessions, they all exit at once."""
         with self._lock:
             self._drop(kill=False)
 
@@ -143,6 +153,7 @@ class Session:
                 self._orphans = self._group
             else:
                 self._channel.close()
+                self._closing.append(self._channel)
             self._channel = None
 
     def _restart_after_timeout(self) -> None:
@@ -160,7 +171,8 @@ class Session:
         prologue = []
         if hello:
             if self._orphans is not None and self.target.remote:
-                prologue.append(b"kill -KILL -- -%d 2>/dev/null; :" % self._orphans)
+                # "kill -9 -PGID": the one spelling dash, bash and busybox all accept.
+                prologue.append(b"kill -9 -%d 2>/dev/null; :" % self._orphans)
             prologue.append(_HELLO)
         frames = [framing.frame(c) for c in (*prologue, *commands)]
         pending = memoryview(b"".join(f.script for f in frames))
@@ -194,9 +206,9 @@ class Session:
                         continue  # writable: handled at the top of the loop
                     chunks = channel.read(fd)
                     if chunks is None:
+                        self._drain(channel, poller)  # keep the reason a dying client gave
                         raise _Lost(len(results) >= len(prologue), self._err.pending())
-                    for stream, data in chunks:
-                        (self._out if stream == STDOUT else self._err).feed(data)
+                    self._feed(chunks)
         except OSError:  # broken pipe, reset connection: the session is gone
             raise _Lost(len(results) >= len(prologue), self._err.pending()) from None
         if hello:
@@ -206,6 +218,25 @@ class Session:
             self._orphans = None
         self.commands += len(commands)
         return results[len(prologue) :]
+
+
+    def _feed(self, chunks: list[tuple[int, bytes]]) -> None:
+        for stream, data in chunks:
+            (self._out if stream == STDOUT else self._err).feed(data)
+
+    def _drain(self, channel: Channel, poller: "select.poll") -> None:
+        """Read what the other stream still holds, briefly, once one stream has ended."""
+        deadline = time.monotonic() + _DRAIN_TIMEOUT
+        open_fds = set(channel.read_fds)
+        while open_fds and (left := deadline - time.monotonic()) > 0:
+            for fd, _event in poller.poll(left * 1000):
+                if fd in open_fds:
+                    chunks = channel.read(fd)
+                    if chunks is None:
+                        open_fds.discard(fd)
+                        poller.unregister(fd)
+                    else:
+                        self._feed(chunks)
 
 
 def _watch_writes(poller: "select.poll", channel: Channel, want: bool) -> None:
