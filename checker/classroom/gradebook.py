@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS grades (
   status TEXT NOT NULL, score INTEGER NOT NULL, max_score INTEGER NOT NULL, error TEXT,
   tasks TEXT NOT NULL,          -- {"task id": "passed" | "failed" | "error"}
   nonce TEXT, nonce_status TEXT, nonce_owner TEXT, hostname TEXT, machine_id TEXT, host_keys TEXT,
+  flags TEXT NOT NULL,          -- ["finding", ...] of the probe
   seconds REAL, graded_at TEXT NOT NULL,
   report TEXT NOT NULL,         -- the full report, with every check's evidence
   PRIMARY KEY (run_id, student, lab)
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS grades (
 """
 _COLUMNS = ("run_id, student, lab, name, email, section, lms_id, slug, target, status, score, "
             "max_score, error, tasks, nonce, nonce_status, nonce_owner, hostname, machine_id, "
-            "host_keys, seconds, graded_at, report")
+            "host_keys, flags, seconds, graded_at, report")
 
 
 class Gradebook:
@@ -91,7 +92,7 @@ class Gradebook:
             report.max_score, report.error,
             json.dumps({task.id: task.status for task in report.tasks}),
             found.nonce, outcome.nonce_status, outcome.nonce_owner, found.hostname,
-            found.machine_id, found.host_keys, outcome.seconds, _now(),
+            found.machine_id, found.host_keys, json.dumps(outcome.flags), outcome.seconds, _now(),
             json.dumps(report.to_dict()),
         )
         with self._lock:
@@ -120,7 +121,7 @@ def _row(data: dict[str, Any]) -> GradeRow:
         student=data["student"], slug=data["slug"], target=data["target"],
         status=data["status"], score=data["score"], max_score=data["max_score"],
         report=Report.from_dict(json.loads(data["report"])), seconds=data["seconds"] or 0.0,
-        graded_at=data["graded_at"], **text,
+        graded_at=data["graded_at"], flags=tuple(json.loads(data["flags"])), **text,
     )
 
 

@@ -42,6 +42,18 @@ class Outcome:
     seconds: float = 0.0
 
     @property
+    def flags(self) -> tuple[str, ...]:
+        """Findings of the probe on this environment.
+
+        The container's label (read from outside, through the Docker API) and its PID 1
+        environment (read inside) must carry the same nonce.
+        """
+        found = self.probe
+        if found.label_nonce and found.nonce and found.label_nonce != found.nonce:
+            return ("the nonce inside the environment differs from its container's label",)
+        return ()
+
+    @property
     def score(self) -> int:
         """Points earned; only a graded outcome earns any."""
         return self.report.score if self.status == "graded" else 0
@@ -59,15 +71,21 @@ def empty_report(lab: Lab, spec: str, error: str) -> Report:
 def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tuple[str, str]:
     """Compare the nonce found in the environment with the one seeded for the learner.
 
+    An environment carrying a nonce seeded for another learner is a mismatch even when none
+    was seeded for this one (an ssh target pointed at a classmate's class container).
+
     Returns:
         (verified | mismatch | unverified, the learner the found nonce was seeded for).
     """
-    expected = state.nonces.get(student.id) if state else None
-    if not expected:
+    if found.status != "ok" or state is None:
         return "unverified", ""
-    if found.nonce == expected:
+    expected = state.nonces.get(student.id)
+    owner = state.owner(found.nonce) if found.nonce else None
+    if expected and found.nonce == expected:
         return "verified", ""
-    return "mismatch", (state.owner(found.nonce) or "") if state and found.nonce else ""
+    if owner and owner != student.id:
+        return "mismatch", owner
+    return ("mismatch", "") if expected else ("unverified", "")
 
 
 class _Run:

@@ -18,12 +18,13 @@ def gradebook_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     """The class gradebook: one line per student, every task's status, evidence of identity."""
     task_ids = [task.id for task in lab.tasks]
     header = ["student", "name", "email", "section", "target", "status", "score", "max_score",
-              *(f"task:{task_id}" for task_id in task_ids), "nonce", "flags", "error",
-              "graded_at"]
+              *(f"task:{task_id}" for task_id in task_ids), "messages", "hostname", "nonce",
+              "flags", "error", "graded_at"]
     lines = [
         [row.student, row.name, row.email, row.section, row.target, row.status, row.score,
          row.max_score, *(_task_status(row, task_id) for task_id in task_ids),
-         row.nonce_status, "; ".join(row.flags), row.error, row.graded_at]
+         _messages(row), row.hostname, row.nonce_status, "; ".join(row.flags), row.error,
+         row.graded_at]
         for row in rows
     ]
     return csv_text(header, lines)
@@ -31,6 +32,12 @@ def gradebook_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
 
 def _task_status(row: GradeRow, task_id: str) -> str:
     return next((task.status for task in row.report.tasks if task.id == task_id), "")
+
+
+def _messages(row: GradeRow) -> str:
+    """The first failure message of each task not passed (learner output: made safe later)."""
+    return " | ".join(task.message for task in row.report.tasks
+                      if task.status != "passed" and task.message)
 
 
 def moodle_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:

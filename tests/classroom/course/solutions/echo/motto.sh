@@ -1,0 +1,1 @@
+echo k2c > /srv/motto
