@@ -15,15 +15,16 @@ def _links(text: str) -> list[dict]:
     return [link for link in data if isinstance(link, dict)] if isinstance(data, list) else []
 
 
-def _ipv4(text: str, ifindex: int) -> list[str]:
-    """The IPv4 addresses `ip -j -4 addr` shows on one interface."""
+def _ipv4(text: str, names: set[str]) -> list[tuple[str, str]]:
+    """The (interface, IPv4 address) pairs `ip -j -4 addr` shows on the named interfaces."""
     found = []
     for link in _links(text):
-        if link.get("ifindex") != ifindex:
+        name = link.get("ifname")
+        if name not in names:
             continue
         for info in link.get("addr_info") or []:
             try:
-                found.append(str(ipaddress.IPv4Address(info.get("local", ""))))
+                found.append((name, str(ipaddress.IPv4Address(info.get("local", "")))))
             except (ValueError, AttributeError):
                 continue
     return found
@@ -56,14 +57,13 @@ def test_the_box_reaches_the_host_over_a_veth_pair(host, box):
         "The box's veth interface has no peer in the host's network namespace: "
         "the other end of the pair must stay on the host."
     )
-    addresses = [
-        (ours.get("ifname", "?"), address)
-        for ours, _ in pairs
-        for address in _ipv4(host.run("ip -j -4 addr show").stdout, ours.get("ifindex", -1))
-    ]
+    # The host's address is on its end of the pair, or on the bridge that end is plugged into
+    # (Docker's way: the address of docker0 is every container's gateway).
+    ends = {str(end.get(key)) for end, _ in pairs for key in ("ifname", "master") if end.get(key)}
+    addresses = _ipv4(host.run("ip -j -4 addr show").stdout, ends)
     assert addresses, (
-        f"The host's end of the pair ({pairs[0][0].get('ifname', '?')}) has no IPv4 address: "
-        "give it one, in the same subnet as the box's end."
+        f"The host's end of the pair ({pairs[0][0].get('ifname', '?')}) has no IPv4 address, "
+        "nor has a bridge it is plugged into: give it one, in the same subnet as the box's end."
     )
     reached = any(
         host.run(f"nsenter -t {box.pid} -n ping -c1 -W1 {address}").rc == 0
