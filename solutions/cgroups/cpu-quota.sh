@@ -2,4 +2,4 @@
 cg new k2c-cpu
 cg set k2c-cpu cpu.max "20000 100000"
 cg run k2c-cpu timeout 3 sh -c 'while :; do :; done' || echo "timeout ended the loop (status $?)"
-cg show k2c-cpu
+cg show k2c-cpu cpu

@@ -3,5 +3,5 @@ cg new k2c-pids
 cg set k2c-pids pids.max 20
 setsid -f cg run k2c-pids bash -c 'bomb() { bomb | bomb & }; bomb' </dev/null >/dev/null 2>&1
 sleep 3
-cg show k2c-pids
+cg show k2c-pids pids
 cg kill k2c-pids
