@@ -78,19 +78,26 @@ class InnerEngine:
     host: Any
 
     def inspect(self, kind: str, name: str) -> dict[str, Any] | None:
-        """Return `docker <kind> inspect NAME` (kind: container, network), or None."""
+        """Return `docker <kind> inspect NAME` (kind: container, network), or None.
+
+        Fails the check when the engine itself does not answer: "no such container" would
+        mislead the learner then.
+        """
+        __tracebackhide__ = True
         out = self.host.run(f"docker {kind} inspect {shlex.quote(name)}")
+        if out.rc != 0 and "no such" not in out.stderr.lower():
+            first = (out.stderr.strip().splitlines() or [f"exit status {out.rc}"])[0]
+            raise AssertionError(
+                f"The inner Docker engine does not answer: {first[:200]} (its log is "
+                "`docker logs` of the lab's container, on your machine)."
+            )
         return _first_object(out.stdout) if out.rc == 0 else None
 
     def running(self, name: str) -> Container:
         """Return the inspect data of a running container; fail the check when there is none."""
         __tracebackhide__ = True
         found = self.inspect("container", name)
-        assert found is not None, (
-            f"The inner Docker engine has no container named `{name}` (`docker ps -a` lists "
-            "them; if `docker` itself fails, the engine's log is `docker logs` of the lab's "
-            "container, on your machine)."
-        )
+        assert found is not None, f"The inner Docker engine has no container named `{name}`."
         state = found.get("State") or {}
         assert state.get("Running") is True, (
             f"Container `{name}` exists but is not running (status: {state.get('Status', '?')});"

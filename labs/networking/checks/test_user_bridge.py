@@ -7,7 +7,7 @@ import pytest
 def test_api_and_client_share_the_user_defined_bridge_appnet(engine):
     """Network `appnet` is a bridge network, and both `api` and `client` are attached to it."""
     appnet = engine.inspect("network", "appnet")
-    assert appnet is not None, "The inner engine has no network named `appnet`."
+    assert appnet is not None, "The inner Docker engine has no network named `appnet`."
     assert appnet.get("Driver") == "bridge", (
         f"Network `appnet` uses the {appnet.get('Driver')!r} driver; create it as a bridge."
     )
