@@ -25,7 +25,10 @@ LABEL = "org.kernel-to-cloud.lab"
 # The explicit set that makes namespaces, cgroups and Docker-in-Docker work. `--privileged`
 # fails on hosts whose capability bounding set is partial; this set works on both kinds.
 PRIVILEGED_CAPS = ("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE")
-PRIVILEGED_SECURITY = ("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined")
+PRIVILEGED_SECURITY = ("seccomp=unconfined", "apparmor=unconfined")
+# The CLI's `--security-opt systempaths=unconfined` is not an Engine API option: it is these two
+# HostConfig fields left empty, which unmask /proc and make /proc/sys writable (sysctl, dockerd).
+UNCONFINED_SYSTEM_PATHS = {"MaskedPaths": [], "ReadonlyPaths": []}
 
 Progress = Callable[[str], None]
 
@@ -161,22 +164,23 @@ def build_image(lab: Lab, progress: Progress = _quiet) -> str:
     return tag
 
 
-def run_options(lab: Lab) -> dict[str, Any]:
-    """The docker run options the lab's manifest asks for."""
+def host_config(lab: Lab) -> dict[str, Any]:
+    """The Engine API HostConfig that runs the lab's container as its manifest asks."""
     config = lab.target
     caps = list(config.capabilities)
-    security: list[str] = []
     if config.privileged:
         caps = list(dict.fromkeys([*PRIVILEGED_CAPS, *caps]))
-        security = list(PRIVILEGED_SECURITY)
-    options: dict[str, Any] = {"cap_add": caps or None, "security_opt": security or None}
-    if config.tmpfs:
-        options["tmpfs"] = {path: "" for path in config.tmpfs}
-    if config.cgroupns:
-        options["cgroupns"] = config.cgroupns
-    if config.memory:
-        options["mem_limit"] = config.memory
-    return options
+    options: dict[str, Any] = {
+        "cap_add": caps or None,
+        "security_opt": list(PRIVILEGED_SECURITY) if config.privileged else None,
+        "tmpfs": {path: "" for path in config.tmpfs} or None,
+        "cgroupns": config.cgroupns,
+        "mem_limit": config.memory,
+    }
+    host = client().api.create_host_config(**options)
+    if config.privileged:
+        host.update(UNCONFINED_SYSTEM_PATHS)
+    return host
 
 
 def start(lab: Lab, name: str | None = None, *, environment: Mapping[str, str] | None = None,
@@ -190,12 +194,14 @@ def start(lab: Lab, name: str | None = None, *, environment: Mapping[str, str] |
     tag = build_image(lab, progress)
     remove(name)
     progress(f"starting container {name}")
-    client().containers.run(
+    api = client().api
+    container = api.create_container(
         tag, name=name, hostname=name[:63], detach=True,
         environment=dict(environment or {}),
         labels={LABEL: lab.id, **(labels or {})},
-        **run_options(lab),
+        host_config=host_config(lab),
     )
+    api.start(container)
     return f"docker://{name}"
 
 
