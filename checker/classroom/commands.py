@@ -7,6 +7,7 @@ The lead's `checker.cli` adds them to `lab` with `main.add_command(class_group)`
 from __future__ import annotations
 
 import json
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,10 +30,12 @@ from checker.classroom.roster import Roster, RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
 from checker.exitcodes import ExitCode
 from checker.exports.grades import GradeRow
-from checker.manifest import Lab, load_course
+from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
 from checker.report import clean_text
 from checker.runner import ENGINES
+
+_LAB_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def _consoles(ctx: click.Context) -> tuple[Console, Console]:
@@ -48,10 +51,11 @@ def _fail(ctx: click.Context, message: str, code: ExitCode) -> NoReturn:
 
 
 def _lab(ctx: click.Context, lab_id: str) -> Lab:
-    try:
-        return load_course(repo_root()).lab(lab_id)
-    except KeyError:
+    """Load just this lab: a broken manifest elsewhere in the course must not stop a grade."""
+    folder = repo_root() / "labs" / lab_id
+    if not _LAB_ID.match(lab_id) or not (folder / "lab.yaml").is_file():
         _fail(ctx, f"unknown lab {lab_id!r}: `lab list` shows the course's labs", ExitCode.USAGE)
+    return load_lab(folder)
 
 
 def _roster(ctx: click.Context, path: Path) -> Roster:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from checker import environments
 from checker.classroom import identity
+from checker.classroom.launch import start_container
 from checker.classroom.roster import Roster, Student
 from checker.manifest import Lab
 
@@ -40,8 +41,8 @@ def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
 
     def start(student: Student) -> tuple[str, str]:
         seed = seeds[student.id]
-        spec = environments.start(lab, environments.container_name(lab.id, student.id),
-                                  environment=seed.environment, labels=seed.labels)
+        spec = start_container(lab, environments.container_name(lab.id, student.id),
+                               environment=seed.environment, labels=seed.labels)
         progress(f"started {spec}")
         return student.id, spec
 
