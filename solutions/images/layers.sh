@@ -1,4 +1,5 @@
 cd /root/layers
+cat Dockerfile
 docker build -t bloated:1 .
 docker history bloated:1
 cat > Dockerfile <<'DOCKERFILE'
