@@ -135,6 +135,9 @@ def _bootstrap(progress: Progress) -> None:
                     progress(line[3:].strip())
         if proc.returncode != 0:
             raise BuildError(f"debootstrap failed: {' | '.join(tail)}")
+        # debootstrap leaves its downloaded packages behind: 30 MB every lab image would carry.
+        for deb in (rootfs / "var" / "cache" / "apt" / "archives").glob("*.deb"):
+            deb.unlink()
         progress("importing the root filesystem into Docker")
         tarball = Path(folder) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
