@@ -29,6 +29,7 @@ from checker.manifest import Lab, ManifestError, Section, load_course, load_lab
 log = logging.getLogger("mkdocs.hooks.labs")
 
 ROOT = Path(__file__).resolve().parents[2]
+OUTLINE_PAGE = "labs/index.md"
 OUTLINE_MARKER = "<!-- labs-outline -->"
 _TASK_MARKER = re.compile(r"^<!--\s*task:\s*([a-z0-9-]+)\s*-->\s*$")
 
@@ -115,13 +116,15 @@ def at_a_glance(lab: Lab, course: CourseLabs) -> str:
     facts = f"**Level:** {lab.level} · **Time:** about {lab.minutes} minutes"
     if requires:
         facts += f" · **Do first:** {requires}"
-    commands = (
-        f"$ lab start {lab.id}          # build and start your environment\n"
-        f"$ docker exec -it k2c-{lab.id} bash   # work in it\n"
-        f"$ lab check {lab.id}          # what passes, what is missing, and hints\n"
-        f"$ lab hint {lab.id} [TASK]    # the hints alone"
-    )
-    body = f"{lab.summary}\n\n{facts}\n\n{task_table(lab)}\n\n```console\n{commands}\n```"
+    commands = [
+        (f"lab start {lab.id}", "build and start your environment"),
+        (f"docker exec -it k2c-{lab.id} bash", "work in it"),
+        (f"lab check {lab.id}", "what passes, what is missing, and hints"),
+        (f"lab hint {lab.id} [TASK]", "the hints alone"),
+    ]
+    width = max(len(command) for command, _ in commands)
+    console = "\n".join(f"$ {command:<{width}}  # {why}" for command, why in commands)
+    body = f"{lab.summary}\n\n{facts}\n\n{task_table(lab)}\n\n```console\n{console}\n```"
     if notebook_path(lab).is_file():
         body += "\n\nExplore it from Python too: [the lab's notebook](notebook.ipynb)."
     return f'!!! abstract "This lab at a glance"\n\n{_indent(body)}\n'
@@ -220,7 +223,10 @@ def _nav(course: CourseLabs) -> list[dict[str, Any]]:
 
 def _extend_nav(nav: list[Any], groups: list[dict[str, Any]]) -> bool:
     """Append the lab groups to the nav list that holds `labs/index.md`; True when found."""
-    if "labs/index.md" in nav:
+    if any(
+        item == OUTLINE_PAGE or (isinstance(item, dict) and OUTLINE_PAGE in item.values())
+        for item in nav
+    ):
         nav.extend(groups)
         return True
     for item in nav:
@@ -240,7 +246,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _course  # mkdocs hooks are module functions: module globals are their state
     _course = load()
     if config.nav is not None and not _extend_nav(config.nav, _nav(_course)):
-        log.warning("mkdocs.yml: no nav entry `labs/index.md`: the labs are not in the navigation")
+        log.warning("mkdocs.yml: no nav entry %s: the labs are not in the navigation", OUTLINE_PAGE)
     return config
 
 
