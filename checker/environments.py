@@ -93,7 +93,7 @@ def container_state(name: str) -> str | None:
         return None
 
 
-def ensure_base_image(progress: Progress = _quiet) -> str:
+def ensure_base_image(progress: Progress = _quiet, tag: str = BASE_IMAGE) -> str:
     """Make the base image exist locally: present, else pulled, else bootstrapped offline.
 
     Returns:
@@ -103,21 +103,21 @@ def ensure_base_image(progress: Progress = _quiet) -> str:
 
     engine = client()
     try:
-        engine.images.get(BASE_IMAGE)
-        return BASE_IMAGE
+        engine.images.get(tag)
+        return tag
     except docker.errors.ImageNotFound:
         pass
     progress(f"pulling {UPSTREAM_BASE}")
     try:
-        engine.images.pull(UPSTREAM_BASE).tag(BASE_IMAGE)
-        return BASE_IMAGE
+        engine.images.pull(UPSTREAM_BASE).tag(tag)
+        return tag
     except docker.errors.APIError as exc:
         progress(f"no registry answers ({_first_line(str(exc))}): bootstrapping offline")
-    _bootstrap(progress)
-    return BASE_IMAGE
+    _bootstrap(progress, tag)
+    return tag
 
 
-def _bootstrap(progress: Progress) -> None:
+def _bootstrap(progress: Progress, tag: str) -> None:
     """Build the base image from Debian's archive with debootstrap, then `docker import` it."""
     if shutil.which("debootstrap") is None:
         raise BuildError("no registry answers and debootstrap is not installed: "
@@ -141,8 +141,8 @@ def _bootstrap(progress: Progress) -> None:
         progress("importing the root filesystem into Docker")
         tarball = Path(folder) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
-        repository, tag = BASE_IMAGE.split(":")
-        client().api.import_image_from_file(str(tarball), repository=repository, tag=tag,
+        repository, version = tag.split(":")
+        client().api.import_image_from_file(str(tarball), repository=repository, tag=version,
                                             changes=['CMD ["bash"]'])
 
 
