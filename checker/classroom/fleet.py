@@ -13,7 +13,6 @@ from pathlib import Path
 
 from checker import environments
 from checker.classroom import identity
-from checker.classroom.launch import start_container
 from checker.classroom.roster import Roster, Student
 from checker.manifest import Lab
 
@@ -32,7 +31,8 @@ def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
         Each started student's id and target spec.
     """
     managed = [student for student in roster.students if student.managed]
-    environments.build_image(lab, progress)  # once, before the parallel starts
+    # Build once up front: the parallel starts then only hit Docker's build cache.
+    environments.build_image(lab, progress)
     state = identity.load_state(state_file, lab.id)
     seeds = {student.id: identity.seed(student.id, lab.id) for student in managed}
     # Record the nonces first: a container must never exist with a nonce the grader lacks.
@@ -41,8 +41,8 @@ def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
 
     def start(student: Student) -> tuple[str, str]:
         seed = seeds[student.id]
-        spec = start_container(lab, environments.container_name(lab.id, student.id),
-                               environment=seed.environment, labels=seed.labels)
+        spec = environments.start(lab, environments.container_name(lab.id, student.id),
+                                  environment=seed.environment, labels=seed.labels)
         progress(f"started {spec}")
         return student.id, spec
 
