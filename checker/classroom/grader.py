@@ -144,10 +144,32 @@ class _Run:
             self.ready.put(spec)
 
     def report(self, report: Report) -> None:
-        """A batch reported a target: graded when it could be judged."""
-        status = "graded" if report.gradable else (
-            "timeout" if "time" in report.error else "unreachable")
-        self.emit(report.target, status, report)
+        """A batch reported a target; one the session left unfinished stays for `--resume`."""
+        status = classify(report)
+        if status is not None:
+            self.emit(report.target, status, report)
+
+
+# Errors of the execution engine (checker.engine.errors) mean "the target", never "the work":
+# a check that died of one makes the whole target not judged rather than a task failed.
+_ENGINE_TIMEOUTS = ("CommandTimeout:", "DeadlineExceeded:")
+_ENGINE_LOST = ("SessionLost:", "TargetUnreachable:", "TargetError:")
+
+
+def classify(report: Report) -> str | None:
+    """The status a checks report gives its learner (None: interrupted, not a verdict)."""
+    if report.error.startswith("interrupted"):
+        return None
+    if not report.gradable:
+        lowered = report.error.lower()
+        return "timeout" if "time" in lowered or "did not finish" in lowered else "unreachable"
+    messages = [check.message for task in report.tasks for check in task.checks
+                if check.outcome == "error"]
+    if any(message.startswith(_ENGINE_TIMEOUTS) for message in messages):
+        return "timeout"
+    if any(message.startswith(_ENGINE_LOST) for message in messages):
+        return "unreachable"
+    return "graded"
 
 
 def grade_class(lab: Lab, students: Iterable[Student], *, engine: str = "persistent",

@@ -1,0 +1,39 @@
+"""How a checks report becomes a learner's status: unreachable and timed out are never failed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conftest import ECHO_COURSE, make_report
+
+from checker.classroom.grader import classify, empty_report
+from checker.manifest import load_lab
+from checker.report import CheckResult, Report
+
+
+def _with_error(message: str) -> Report:
+    report = make_report(passed=())
+    task = report.tasks[0]
+    crashed = replace(task, status="error", checks=(CheckResult("t::x", "error", message),))
+    return replace(report, tasks=(crashed, *report.tasks[1:]))
+
+
+def test_a_judged_report_is_graded_even_when_tasks_fail() -> None:
+    assert classify(make_report(passed=())) == "graded"
+    assert classify(_with_error("KeyError: 'x'")) == "graded"  # the check's own crash
+
+
+def test_engine_errors_make_the_target_not_judged() -> None:
+    assert classify(_with_error("CommandTimeout: `cat /srv/banner` took over 10 s")) == "timeout"
+    assert classify(_with_error("DeadlineExceeded: budget used up")) == "timeout"
+    assert classify(_with_error("SessionLost: the shell died")) == "unreachable"
+
+
+def test_ungradable_reports() -> None:
+    lab = load_lab(ECHO_COURSE / "labs" / "echo")
+    assert classify(empty_report(lab, "docker://x", "container 'x' is exited")) == "unreachable"
+    assert classify(empty_report(lab, "docker://x", "timed out after 30 s")) == "timeout"
+    # A session that stopped before this target is no verdict: `--resume` grades it.
+    assert classify(empty_report(lab, "docker://x", "interrupted before every check ran")) is None
+    assert all(task.status == "error" and task.points == 0
+               for task in empty_report(lab, "docker://x", "gone").tasks)
