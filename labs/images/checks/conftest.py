@@ -39,8 +39,9 @@ class Engine:
         # Asserted here, in the check, not in the fixture: a failed fixture reads as a broken
         # check, while an engine that is down is the learner's to restart.
         assert self.ready, (
-            "The Docker engine inside the lab environment does not answer "
-            "(see /var/log/dockerd.log there; restarting the environment restarts it)."
+            "The Docker engine inside the lab environment does not answer: see "
+            "/var/log/dockerd.log there, and start it again with "
+            "`setsid -f dockerd --storage-driver=vfs </dev/null >>/var/log/dockerd.log 2>&1`."
         )
         return self.host.run("/usr/bin/docker " + " ".join(shlex.quote(arg) for arg in args))
 
@@ -125,4 +126,4 @@ def _exposed_port(image: dict[str, Any]) -> int:
 @pytest.fixture(scope="session")
 def engine(host: Any) -> Engine:
     """The target's Docker engine, once it answers (it starts with the target)."""
-    return Engine(host, ready=host.run("wait-docker 20").rc == 0)
+    return Engine(host, ready=host.run("wait-docker 10").rc == 0)
