@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
@@ -262,11 +263,32 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         for uri, path in pages:
             if not path.is_file():
                 continue
-            file = File.generated(config, uri, abs_src_path=str(path))
-            # Relative to edit_uri (".../docs/"): the edit link opens the real file.
-            file.edit_uri = "../" + path.relative_to(ROOT).as_posix()
+            # Its source is the real file: the repository root is its "docs dir".
+            file = File(
+                uri,
+                src_dir=str(ROOT),
+                dest_dir=config.site_dir,
+                use_directory_urls=config.use_directory_urls,
+            )
             files.append(file)
     return files
+
+
+def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
+    """Point a lab page's edit link at the real file in labs/, not at docs/.
+
+    Set on the page rather than on the file: mkdocs-jupyter wraps notebook files in a class of
+    its own, which would hide an `edit_uri` set on ours.
+    """
+    assert _course is not None
+    uris = {guide_uri(lab) for lab in _course.labs()}
+    uris |= {f"labs/{lab.id}/notebook.ipynb" for lab in _course.labs()}
+    if page.file.src_uri in uris and config.repo_url and config.edit_uri:
+        # edit_uri ends in "docs/": climbing out of it reaches the repository root.
+        page.edit_url = urljoin(
+            config.repo_url.rstrip("/") + "/", f"{config.edit_uri}../{page.file.src_uri}"
+        )
+    return page
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

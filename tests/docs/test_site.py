@@ -61,10 +61,13 @@ def test_the_cli_reference_documents_every_command(site: Path) -> None:
 
 
 def test_lab_notebooks_are_rendered_beside_their_guides(site: Path, labs_hook: ModuleType) -> None:
-    """Each lab notebook becomes a page next to the lab's guide."""
+    """Each lab notebook becomes a page next to the lab's guide, editable at its real path."""
     for lab in labs_hook.load().labs():
         if labs_hook.notebook_path(lab).is_file():
-            assert (site / "labs" / lab.id / "notebook" / "index.html").is_file()
+            html = (site / "labs" / lab.id / "notebook" / "index.html").read_text(encoding="utf-8")
+            assert f"/edit/main/labs/{lab.id}/notebook.ipynb" in html
+            guide = (site / "labs" / lab.id / "index.html").read_text(encoding="utf-8")
+            assert 'href="notebook/"' in guide, f"the {lab.id} guide does not link its notebook"
 
 
 def test_render_guide_adds_glance_box_and_hints(labs_hook: ModuleType) -> None:
