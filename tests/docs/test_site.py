@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import yaml
 
 from checker.cli import main
 from checker.manifest import load_lab
@@ -101,3 +103,18 @@ def test_the_cli_reference_is_generated_from_click(cli_hook: ModuleType) -> None
     assert text.startswith("## `lab` { #lab }")
     assert "## `lab check` { #lab-check }" in text
     assert "Usage: lab check [OPTIONS] LAB" in text
+
+
+def test_labs_not_written_yet_are_left_out(tmp_path: Path, labs_hook: ModuleType) -> None:
+    """A course lab without a folder, or without a guide yet, gets no page; the rest still do."""
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE_LAB.parent.parent, root)
+    shutil.copytree(root / "labs" / "demo", root / "labs" / "draft")
+    manifest = root / "labs" / "draft" / "lab.yaml"
+    manifest.write_text(manifest.read_text().replace("id: demo", "id: draft"))
+    (root / "labs" / "draft" / "README.md").unlink()
+    outline = {"title": "T", "sections": [{"title": "S", "labs": ["demo", "draft", "missing"]}]}
+    (root / "labs" / "course.yaml").write_text(yaml.safe_dump(outline))
+    course = labs_hook.load(root)
+    assert [lab.id for lab in course.labs()] == ["demo"]
+    assert course.sections[0][0].title == "S"
