@@ -38,7 +38,9 @@ def test_the_fork_bomb_is_stopped(cgroups):
     """No process is left in k2c-pids: the bomb was contained, then defused."""
     cgroups.require("pids", NAME)
     text = cgroups.knob("pids", NAME, "pids.current")
-    assert text == "0", (
-        f"{text} processes still run in {NAME} (pids.current): the bomb is contained but still "
-        f"running; stop it with: cg kill {NAME}"
+    current = cgroups.number(text)
+    assert current is not None, f"Cannot read pids.current of {NAME} (it says {text!r})."
+    assert current == 0, (
+        f"{current} processes still run in {NAME} (pids.current): the bomb is contained but "
+        f"still running; stop it with: cg kill {NAME}"
     )
