@@ -14,6 +14,10 @@ untouched), then times, on the same containers:
 
 Every method must give every learner the same score, or the benchmark fails. The containers
 are removed at the end.
+
+Measured 2026-11-24, 100 namespaces containers, 2 cores shared with other work (load 20-29):
+serial testinfra one session 220 s; one session per learner 500 s (scaled from 10);
+grade_class testinfra 4 jobs 186 s; grade_class persistent engine 4 jobs 35 s.
 """
 
 from __future__ import annotations
