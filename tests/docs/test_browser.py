@@ -11,19 +11,19 @@ import base64
 import functools
 import http.server
 import json
+import os
 import re
+import select
 import shutil
 import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "build" / "artifacts" / "docs"
@@ -38,31 +38,56 @@ CHROMIUM_FLAGS = (
     "--no-default-browser-check",
     "--hide-scrollbars",
     "--window-size=1280,900",
-    "--remote-debugging-address=127.0.0.1",
-    "--remote-debugging-port=0",
+    "--remote-debugging-pipe",
 )
 
 pytestmark = [pytest.mark.docs, pytest.mark.slow]
 
 
 class DevTools:
-    """The smallest Chrome DevTools Protocol client: commands in, their results out."""
+    """The smallest Chrome DevTools Protocol client, over `--remote-debugging-pipe`.
 
-    def __init__(self, socket: ClientConnection) -> None:
-        """Wrap an open DevTools websocket of one page."""
-        self.socket = socket
+    Chromium reads commands on its fd 3 and writes answers and events on its fd 4, each message
+    a JSON text ended by a NUL byte: no port, no websocket library.
+    """
+
+    def __init__(self, commands: int, answers: int) -> None:
+        """Talk to the browser through two pipe ends: ours to write, ours to read."""
+        self.commands, self.answers = commands, answers
+        self.buffer = b""
         self.last_id = 0
+        self.session: str | None = None
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        while b"\0" not in self.buffer:
+            ready, _, _ = select.select([self.answers], [], [], max(0, deadline - time.monotonic()))
+            chunk = os.read(self.answers, 1 << 20) if ready else b""
+            assert chunk, "chromium stopped answering"
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b"\0")
+        return json.loads(message)
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
-        """Run one command and return its result; events arriving meanwhile are dropped."""
+        """Run one command (in the page, once attached) and return its result."""
         self.last_id += 1
-        self.socket.send(json.dumps({"id": self.last_id, "method": method, "params": params}))
+        command: dict[str, Any] = {"id": self.last_id, "method": method, "params": params}
+        if self.session:
+            command["sessionId"] = self.session
+        os.write(self.commands, json.dumps(command).encode() + b"\0")
+        deadline = time.monotonic() + 30
         while True:
-            message = json.loads(self.socket.recv(timeout=30))
-            if message.get("id") == self.last_id:
+            message = self._receive(deadline)
+            if message.get("id") == self.last_id:  # anything else is an event: not needed
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message["result"]
+
+    def attach(self) -> None:
+        """Open a tab and send every later command to it."""
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
 
     def evaluate(self, expression: str) -> Any:
         """Evaluate JavaScript in the page and return its JSON value."""
@@ -111,30 +136,33 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
-    """Headless chromium with a fresh profile; yields a DevTools client on its first page."""
+    """Headless chromium with a fresh profile; yields a DevTools client attached to a tab."""
     binary = shutil.which("chromium")
     assert binary, "Debian's chromium is needed (apt-get install chromium; ./dev installs it)"
     profile = tmp_path_factory.mktemp("chromium-profile")
+    to_browser, from_browser = os.pipe(), os.pipe()
+
+    def on_fds_3_and_4() -> None:  # in the child, before exec: where chromium expects the pipe
+        os.dup2(to_browser[0], 3)
+        os.dup2(from_browser[1], 4)
+
     process = subprocess.Popen(
         [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=on_fds_3_and_4,
+        pass_fds=(3, 4, to_browser[0], from_browser[1]),
     )
+    os.close(to_browser[0])
+    os.close(from_browser[1])
     try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not port_file.is_file() or not port_file.read_text().strip():
-            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-            assert process.poll() is None, f"chromium exited with {process.returncode}"
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
-            page = next(t for t in json.load(answer) if t["type"] == "page")
-        with connect(page["webSocketDebuggerUrl"], max_size=None) as socket:
-            tools = DevTools(socket)
-            tools.send("Page.enable")
-            yield tools
+        tools = DevTools(to_browser[1], from_browser[0])
+        tools.attach()
+        tools.send("Page.enable")
+        yield tools
     finally:
+        os.close(to_browser[1])
+        os.close(from_browser[0])
         process.terminate()
         try:
             process.wait(timeout=10)
