@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUTLINE_PAGE = "labs/index.md"
 OUTLINE_MARKER = "<!-- labs-outline -->"
 _TASK_MARKER = re.compile(r"^<!--\s*task:\s*([a-z0-9-]+)\s*-->\s*$")
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -159,11 +160,13 @@ def render_guide(markdown: str, lab: Lab, course: CourseLabs) -> str:
     for line in lines:
         stripped = line.strip()
         if fence is not None:
-            fence = None if stripped == fence else fence
+            # A fence closes with a bare run of its own character, at least as long.
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = None
             out.append(line)
             continue
-        if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
+        if opening := _FENCE.match(stripped):
+            fence = opening.group(1)
             out.append(line)
             continue
         if marker := _TASK_MARKER.match(line):

@@ -91,9 +91,9 @@ def test_render_guide_adds_glance_box_and_hints(labs_hook: ModuleType) -> None:
 def test_render_guide_leaves_fenced_code_alone(labs_hook: ModuleType) -> None:
     """A task marker or heading inside a code block is text, not structure."""
     lab = load_lab(FIXTURE_LAB)
-    markdown = "# T\n\n```markdown\n<!-- task: greeting -->\n## Task 1: x\n```\n"
+    markdown = "# T\n\n````markdown\n<!-- task: greeting -->\n```\n## Task 1: x\n````\n"
     page = labs_hook.render_guide(markdown, lab, labs_hook.CourseLabs(sections=()))
-    assert "## Task 1: x\n```" in page
+    assert "## Task 1: x\n````" in page
     assert "#task-greeting }" not in page
 
 
