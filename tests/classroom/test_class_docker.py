@@ -166,6 +166,8 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
          "target": ""},
         {"id": "stall", "name": "", "email": "", "target": ""},
         {"id": "host", "name": "", "email": "", "target": "docker://k2c-echo-hostname"},
+        # Pointing the grader at a classmate's environment: its nonce is the classmate's.
+        {"id": "copycat", "name": "", "email": "", "target": "docker://k2c-echo-evil"},
     ])
     assert cli.invoke(lab_main, ["class", "up", "echo", "--roster", str(roster)]).exit_code == 0
     environments.client().containers.run(
@@ -189,7 +191,8 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
                                    "--timeout", "10"])
     assert result.exit_code == 3, result.output
     assert _rows(out) == {"../../evil": ("graded", 0), "a;rm -rf /": ("graded", 0),
-                          "stall": ("timeout", 0), "host": ("graded", 0)}
+                          "stall": ("timeout", 0), "host": ("graded", 0),
+                          "copycat": ("mismatch", 0)}
     terminal = result.output
     assert not any(ch in terminal for ch in ("\x1b", "\x07", "\ufffd", "\udcff"))
     assert len(terminal) < 5000
@@ -214,7 +217,8 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
     assert "'=cmd|" in gradebook  # the learner's formula, neutralised
     assert "=cmd|' /C calc'!A0" in gradebook  # the hostile hostname is recorded, as text
     assert sorted(p.name for p in (out / "results").iterdir()) == [
-        "a-rm-rf.json", "evil.json", "host.json", "stall.json"]
+        "a-rm-rf.json", "copycat.json", "evil.json", "host.json", "stall.json"]
+    assert "graded environment belongs to ../../evil" in gradebook
     for path in (out / "results").iterdir():
         assert json.loads(path.read_text())["max_score"] == 3
     after = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from conftest import ECHO_COURSE, make_report
 
-from checker.classroom.grader import classify, empty_report
+from checker.classroom.grader import Outcome, classify, empty_report
+from checker.classroom.probe import Probe
+from checker.classroom.roster import Student
 from checker.manifest import load_lab
 from checker.report import CheckResult, Report
 
@@ -37,3 +39,14 @@ def test_ungradable_reports() -> None:
     assert classify(empty_report(lab, "docker://x", "interrupted before every check ran")) is None
     assert all(task.status == "error" and task.points == 0
                for task in empty_report(lab, "docker://x", "gone").tasks)
+
+
+def test_a_label_that_disagrees_with_the_environment_is_flagged() -> None:
+    spec = "docker://k2c-echo-a"
+    report = make_report(target=spec)
+    same = Outcome(Student("a"), spec, "graded", report,
+                   Probe(spec, "ok", nonce="a" * 32, label_nonce="a" * 32))
+    forged = replace(same, probe=Probe(spec, "ok", nonce="a" * 32, label_nonce="b" * 32))
+    assert same.flags == ()
+    assert forged.flags == (
+        "the nonce inside the environment differs from its container's label",)
