@@ -105,6 +105,7 @@ class _Run:
         self.probes: dict[str, Probe] = {}
         self.started: dict[str, float] = {}
         self.outcomes: list[Outcome] = []
+        self.settled: set[str] = set()  # ids of the learners with an outcome
 
     def emit(self, spec: str, status: str, report: Report) -> None:
         """Record the outcome of every learner graded on `spec` (once each).
@@ -115,7 +116,7 @@ class _Run:
         with self.lock:
             found = self.probes.get(spec, Probe(spec, "unreachable"))
             for student in self.by_spec.get(spec, []):
-                if any(o.student.id == student.id for o in self.outcomes):
+                if student.id in self.settled:
                     continue
                 nonce_status, owner = verify_nonce(student, found, self.state)
                 mine, theirs = status, report
@@ -128,6 +129,7 @@ class _Run:
                 outcome = Outcome(student, spec, mine, theirs, found, nonce_status, owner,
                                   round(time.monotonic() - self.started.get(spec, 0.0), 3))
                 self.outcomes.append(outcome)
+                self.settled.add(student.id)
                 if self.on_outcome:
                     self.on_outcome(outcome)
 

@@ -21,8 +21,6 @@ from checker.exports.lms import canvas_csv, gradebook_csv, moodle_csv
 from checker.manifest import Lab
 
 GRADEBOOK = "gradebook.sqlite"
-FILES = ("gradebook.csv", "gradebook.json", "report.html", "junit.xml", "moodle.csv",
-         "canvas.csv")
 
 
 class OutsideOutput(Exception):

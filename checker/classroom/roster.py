@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -75,10 +75,6 @@ class Roster:
 
     path: Path
     students: tuple[Student, ...]
-
-    def by_id(self) -> dict[str, Student]:
-        """Students keyed by id."""
-        return {student.id: student for student in self.students}
 
 
 def load_roster(path: Path) -> Roster:
@@ -205,7 +201,3 @@ def _refuse_duplicates(path: Path, students: list[Student]) -> None:
                 )
             seen[key] = student
 
-
-def with_target(student: Student, spec: str) -> Student:
-    """Return a copy of the student pointed at another target (tests, benchmarks)."""
-    return replace(student, target=spec)
