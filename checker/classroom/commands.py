@@ -152,7 +152,11 @@ def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> 
 @click.pass_context
 def grade(ctx: click.Context, lab_id: str, roster_path: Path, out_dir: Path, engine: str,
           jobs: int, target_timeout: float, resume: bool, state_path: Path | None) -> None:
-    """Grade every student's environment, hidden tasks included, into an output folder."""
+    """Grade every student's environment, hidden tasks included, into an output folder.
+
+    Exit status: 0 every student graded; 3 some targets unreachable or timed out (recorded as
+    such, never as failed); 130 interrupted (finished rows kept: `--resume` grades the rest).
+    """
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
     out_dir.mkdir(parents=True, exist_ok=True)
