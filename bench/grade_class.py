@@ -56,26 +56,38 @@ def _prepare(lab: Lab, roster: Roster, state: Path, jobs: int) -> dict[str, int]
     third = len(roster.students) // 3
     plan = {}
     for number, student in enumerate(roster.students):
-        plan[student.spec(lab.id)] = None if number < third else (
-            half if number < 2 * third else [])
+        plan[student.spec(lab.id)] = (
+            None if number < third else (half if number < 2 * third else [])
+        )
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(lambda item: apply_steps(lab, item[0], item[1]) if item[1] != [] else None,
-                      plan.items()))
-    return {spec: (lab.max_score if tasks is None else sum(t.points for t in tasks))
-            for spec, tasks in plan.items()}
+        list(
+            pool.map(
+                lambda item: apply_steps(lab, item[0], item[1]) if item[1] != [] else None,
+                plan.items(),
+            )
+        )
+    return {
+        spec: (lab.max_score if tasks is None else sum(t.points for t in tasks))
+        for spec, tasks in plan.items()
+    }
 
 
-def _timed(name: str, run: Callable[[], dict[str, int]], expected: dict[str, int],
-           scale: float = 1.0) -> dict[str, object]:
+def _timed(
+    name: str, run: Callable[[], dict[str, int]], expected: dict[str, int], scale: float = 1.0
+) -> dict[str, object]:
     started = time.monotonic()
     scores = run()
     seconds = (time.monotonic() - started) * scale
     wrong = {spec: score for spec, score in scores.items() if expected.get(spec) != score}
-    print(f"  {name:<44} {seconds:8.1f} s"
-          + (f"  (scaled from {len(scores)} targets)" if scale != 1.0 else ""), flush=True)
+    print(
+        f"  {name:<44} {seconds:8.1f} s"
+        + (f"  (scaled from {len(scores)} targets)" if scale != 1.0 else ""),
+        flush=True,
+    )
     if wrong:
-        raise SystemExit(f"{name}: wrong scores for {len(wrong)} targets, e.g. "
-                         f"{next(iter(wrong.items()))}")
+        raise SystemExit(
+            f"{name}: wrong scores for {len(wrong)} targets, e.g. {next(iter(wrong.items()))}"
+        )
     return {"method": name, "seconds": round(seconds, 2), "scaled": scale != 1.0}
 
 
@@ -96,8 +108,11 @@ def main() -> None:
         try:
             started = time.monotonic()
             expected = _prepare(lab, roster, state_file, args.jobs)
-            print(f"{args.students} containers of {lab.id} up and solved in "
-                  f"{time.monotonic() - started:.0f} s; {os.cpu_count()} cores", flush=True)
+            print(
+                f"{args.students} containers of {lab.id} up and solved in "
+                f"{time.monotonic() - started:.0f} s; {os.cpu_count()} cores",
+                flush=True,
+            )
             state = load_state(state_file, lab.id)
             specs = list(expected)
             sample = specs[:: max(1, len(specs) // args.loop_sample)][: args.loop_sample]
@@ -107,31 +122,47 @@ def main() -> None:
                 return {report.target: report.score for report in reports}
 
             def loop() -> dict[str, int]:
-                return {spec: run_checks(lab, [spec], engine="testinfra",
-                                         include_hidden=True)[0].score for spec in sample}
+                return {
+                    spec: run_checks(lab, [spec], engine="testinfra", include_hidden=True)[0].score
+                    for spec in sample
+                }
 
             def grade(engine: str) -> dict[str, int]:
-                outcomes = grade_class(lab, roster.students, engine=engine, jobs=args.jobs,
-                                       state=state)
+                outcomes = grade_class(
+                    lab, roster.students, engine=engine, jobs=args.jobs, state=state
+                )
                 assert all(o.status == "graded" for o in outcomes), "a target was not graded"
                 return {o.spec: o.score for o in outcomes}
 
             results = [
                 _timed("serial testinfra, one session", lambda: session("testinfra"), expected),
-                _timed("serial testinfra, one session per learner", loop, expected,
-                       scale=len(specs) / len(sample)),
-                _timed(f"grade_class testinfra, {args.jobs} jobs", lambda: grade("testinfra"),
-                       expected),
-                _timed(f"grade_class persistent, {args.jobs} jobs", lambda: grade("persistent"),
-                       expected),
+                _timed(
+                    "serial testinfra, one session per learner",
+                    loop,
+                    expected,
+                    scale=len(specs) / len(sample),
+                ),
+                _timed(
+                    f"grade_class testinfra, {args.jobs} jobs", lambda: grade("testinfra"), expected
+                ),
+                _timed(
+                    f"grade_class persistent, {args.jobs} jobs",
+                    lambda: grade("persistent"),
+                    expected,
+                ),
             ]
         finally:
             class_down(lab, roster)
     baseline = results[0]["seconds"]
     for result in results:
         result["speedup_vs_serial_session"] = round(float(baseline) / float(result["seconds"]), 2)
-    summary = {"lab": lab.id, "students": args.students, "jobs": args.jobs,
-               "cores": os.cpu_count(), "results": results}
+    summary = {
+        "lab": lab.id,
+        "students": args.students,
+        "jobs": args.jobs,
+        "cores": os.cpu_count(),
+        "results": results,
+    }
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
