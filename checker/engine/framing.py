@@ -7,15 +7,39 @@ look like markers): a command cannot print a token it never saw, and the newline
 only one we strip. Bytes before a start marker (late output of a background job started by an
 earlier command) are dropped.
 
-The command runs as ``( eval '<command>' ) </dev/null`` so that, like ``sh -c``, its ``cd``,
-``exit``, ``set -e`` or syntax errors stay in a subshell, and it cannot read the script that
-drives the session.
+A command runs with stdin from /dev/null (it cannot read the script that drives the session),
+in the cheapest form that keeps ``sh -c``'s meaning:
+
+- a side-effect-free builtin with plain arguments (``test -e '/etc/x'``, ``command -v ss``) runs
+  in the session shell itself: no process at all;
+- one program with plain arguments (``id -u root``) is exec'd from a subshell: one process;
+- anything else (pipes, redirections, ``cd``, ``exit``, syntax errors) is eval'd in a subshell,
+  so that its effects and errors stay there.
+
+Only the shell's own diagnostics can differ from ``sh -c``'s: "not found" reads
+``/bin/sh: 1: exec: x: not found`` (or ``eval: x``) instead of ``/bin/sh: 1: x: not found``.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 
 _TOKEN_BYTES = 16
+
+# Plain words: no expansion, redirection, operator or comment can hide in them.
+# (One character or one quoted string per step: no nested repetition, so no backtracking blowup.)
+_PLAIN = re.compile(rb"""(?:[A-Za-z0-9_./:=,@%+ \t-]|'[^']*'|"[^"$`\\]*")+""")
+_FIRST = re.compile(rb"[ \t]*([A-Za-z0-9_./:,@%+-]+)(?=[ \t]|$)(?:[ \t]+(\S+))?")
+_SIDE_EFFECT_FREE = {b"test", b"true", b"false", b":", b"echo"}
+# Keywords and builtins of dash, bash and busybox ash: never exec'd, whatever /bin/sh is.
+_SHELL_WORDS = set(
+    b"""! { } [[ ]] if then else elif fi do done case esac while until for in function select
+    time coproc . : [ alias bg bind break builtin caller cd chdir command compgen complete
+    compopt continue declare dirs disown echo enable eval exec exit export false fc fg getopts
+    hash help history jobs kill let local logout mapfile popd printf pushd pwd read readarray
+    readonly return set shift shopt source suspend test times trap true type typeset ulimit
+    umask unalias unset wait""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -46,9 +70,9 @@ def frame(command: bytes) -> Frame:
             token,
             b"s;printf '%s\\n' ",
             token,
-            b"s >&2;( eval ",
-            shell_quote(command),
-            b" ) </dev/null;printf '\\n%s %d\\n' ",
+            b"s >&2;",
+            _invocation(command),
+            b" </dev/null;printf '\\n%s %d\\n' ",
             token,
             b"e \"$?\";printf '\\n%s\\n' ",
             token,
@@ -56,6 +80,20 @@ def frame(command: bytes) -> Frame:
         )
     )
     return Frame(token, script)
+
+
+def _invocation(command: bytes) -> bytes:
+    """The cheapest way to run ``command`` with the meaning of ``sh -c`` (see module doc)."""
+    plain = _PLAIN.fullmatch(command)
+    first = _FIRST.match(command) if plain else None
+    if first is None:
+        return b"( eval " + shell_quote(command) + b" )"
+    name, argument = first.groups()
+    if name in _SIDE_EFFECT_FREE or (name == b"command" and argument in (b"-v", b"-V")):
+        return b"eval " + shell_quote(command)  # eval: errors read "1:", as with sh -c
+    if name in _SHELL_WORDS:
+        return b"( eval " + shell_quote(command) + b" )"
+    return b"( eval " + shell_quote(b"exec " + command) + b" )"
 
 
 class Cutter:

@@ -219,7 +219,6 @@ class Session:
         self.commands += len(commands)
         return results[len(prologue) :]
 
-
     def _feed(self, chunks: list[tuple[int, bytes]]) -> None:
         for stream, data in chunks:
             (self._out if stream == STDOUT else self._err).feed(data)

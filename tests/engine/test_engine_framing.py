@@ -167,3 +167,10 @@ def test_detection_probes_are_answered_from_the_first_round_trip(host):
     assert host.system_info.arch
     assert host.exists("command")
     assert host.backend.session.commands == sent
+
+
+@pytest.mark.parametrize("command", ["k2c-no-such-program --flag", "k2c-no-such-program | cat"])
+def test_a_missing_program_exits_127_and_says_not_found(host, command):
+    result = host.run(command)
+    assert result.rc == 127
+    assert "k2c-no-such-program: not found" in result.stderr

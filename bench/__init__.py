@@ -1,0 +1,1 @@
+"""Benchmarks of the execution engine against testinfra's stock backends (``python -m bench``)."""
