@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from checker.classroom.commands import class_group, grade
+from checker.cli import main
 from checker.report import CheckResult, Evidence, Report, TaskResult
 
 ECHO_COURSE = Path(__file__).parent / "course"
@@ -24,14 +24,7 @@ def echo_course(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def lab_main() -> click.Group:
-    """A `lab` group with the classroom commands, wired the way checker.cli will wire them."""
-
-    @click.group()
-    def main() -> None:
-        """Test harness."""
-
-    main.add_command(class_group)
-    main.add_command(grade)
+    """The real `lab` command group, classroom commands included."""
     return main
 
 

@@ -123,7 +123,8 @@ def test_a_killed_run_keeps_its_rows_and_resume_grades_the_rest(
     for student in ids[::2]:
         apply_steps(lab, f"docker://k2c-echo-{student}")
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "checker.classroom", "grade", "echo", "--roster", str(roster),
+    argv = [sys.executable, "-c", "from checker.cli import main; main()", "grade", "echo",
+            "--roster", str(roster),
             "--out", str(out), "--engine", "testinfra", "--jobs", "1"]
     proc = subprocess.Popen(argv, env={**os.environ, "K2C_ROOT": str(ECHO_COURSE)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
