@@ -179,6 +179,7 @@ def host_config(lab: Lab) -> dict[str, Any]:
         "tmpfs": {path: "" for path in config.tmpfs} or None,
         "cgroupns": config.cgroupns,
         "mem_limit": config.memory,
+        "pids_limit": config.pids_limit,
     }
     host = client().api.create_host_config(**options)
     if config.privileged:

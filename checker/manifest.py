@@ -42,6 +42,7 @@ class TargetConfig:
     tmpfs: tuple[str, ...] = ()
     cgroupns: str | None = None
     memory: str | None = None
+    pids_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ def load_lab(path: Path) -> Lab:
             tmpfs=tuple(target.get("tmpfs", ())),
             cgroupns=target.get("cgroupns"),
             memory=target.get("memory"),
+            pids_limit=target.get("pids_limit"),
         ),
         tasks=tuple(
             Task(
