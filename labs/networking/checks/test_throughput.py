@@ -3,8 +3,9 @@
 The numbers file is the one file this lab grades, so it is believed only against live state:
 each number must be one that the learner's own iperf3 server logged, and it must be plausible
 next to the check's own quick measurement. Two shared cores make any measurement noisy (we saw
-a factor of 17 between a busy and a quiet minute), so "plausible" is generous; the server's log
-is what tells a measurement from a made-up number.
+a factor of 17 between a busy and a quiet minute), so "plausible" is generous: it still catches
+Mbit/s written as Gbit/s (a factor of 1000) and tests throttled with `-b`. The server's log is
+what tells a measurement from a made-up number.
 """
 
 import json
@@ -13,7 +14,7 @@ import re
 import pytest
 
 FILE = "/root/throughput.txt"
-FACTOR = 20.0
+FACTOR = 50.0
 # Key in the file -> the container whose iperf3 server measured it.
 SERVERS = {"bridge_gbps": "iperf-bridge", "host_gbps": "iperf-host"}
 _LINE = re.compile(r"^\s*(bridge_gbps|host_gbps)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$")
@@ -85,7 +86,7 @@ def test_recorded_numbers_are_results_the_servers_logged(host, engine):
 
 @pytest.mark.task("throughput")
 def test_recorded_numbers_are_plausible_next_to_a_fresh_measurement(host, engine):
-    """Both numbers lie within a factor of 20 of what the check measures now, in 1 s."""
+    """Both numbers lie within a factor of 50 of what the check measures now, in 1 s."""
     numbers = _recorded(host)
     targets = {
         "bridge_gbps": (engine.running("iperf-bridge").address("bridge"), 5201),
