@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 from rich.console import Console
@@ -15,7 +16,6 @@ from rich.table import Table
 
 from checker import environments
 from checker.classroom import identity
-from checker.classroom.commands import class_group, grade
 from checker.exitcodes import ExitCode
 from checker.exports.junit import junit_xml
 from checker.manifest import Course, Lab, ManifestError, load_course
@@ -43,7 +43,25 @@ _FAILURES: tuple[tuple[type[BaseException], ExitCode], ...] = (
 
 
 class LabGroup(click.Group):
-    """A click group that turns library errors into one clear line and a distinct exit code."""
+    """A click group that turns library errors into one clear line and a distinct exit code.
+
+    The instructor's commands load only when asked for: a learner's `lab check` should not pay
+    for the gradebook, the exporters and the class report on every run.
+    """
+
+    lazy: ClassVar[dict[str, str]] = {"class": "checker.classroom.commands:class_group",
+                                       "grade": "checker.classroom.commands:grade"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Name every command, the lazy ones included."""
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return a command, importing a lazy one on first use."""
+        if cmd_name in self.lazy:
+            module, attribute = self.lazy[cmd_name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; map known failures to their exit codes."""
@@ -163,16 +181,19 @@ def check(ctx: click.Context, lab_id: str, target: str | None, engine: str, as_j
     """Check your work: every task, what is missing, and a hint."""
     lab = _lab(lab_id)
     spec = _spec(lab, target)
-    ensure_reachable(spec)
-    [report] = run_checks(lab, [spec], engine=engine)
+    if engine == "testinfra":
+        ensure_reachable(spec)  # testinfra connects lazily: it would report every check crashed
+    [report] = run_checks(lab, [spec], engine=engine, in_process=True)
+    if not report.gradable:
+        # The fast path skipped this; now say precisely why (missing, stopped, unreachable).
+        ensure_reachable(spec)
+        raise TargetError(f"{spec}: {report.error}")
     if junit:
         junit.write_text(junit_xml([report]), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _out(ctx).print(report)
-    if not report.gradable:
-        ctx.exit(ExitCode.TARGET_ERROR)
     ctx.exit(ExitCode.OK if report.passed else ExitCode.CHECKS_FAILED)
 
 
@@ -244,7 +265,3 @@ def selftest_(ctx: click.Context, lab_id: str, source: str, engine: str) -> None
         result = selftest(lab, source=source, engine=engine, progress=progress)
     _out(ctx).print(result)
     ctx.exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)
-
-
-main.add_command(class_group)
-main.add_command(grade)

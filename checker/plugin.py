@@ -224,6 +224,13 @@ class LabSession:
         }
         Path(path).write_text(json.dumps(data), encoding="utf-8")
 
+    def pytest_unconfigure(self) -> None:
+        """Close the targets' shells: a session run in-process must leave none behind."""
+        if self.engine == "persistent":
+            from checker.engine import disconnect_all
+
+            disconnect_all()
+
     def report(self, spec: str) -> Report:
         """Build the report of one target from the recorded outcomes."""
         assert self.lab is not None

@@ -25,6 +25,8 @@ from checker.solve import step_script
 from checker.targets import run_script
 
 SOURCES = ("solutions", "guide")
+# Each command already has the engine's timeout; this bounds a whole run that still hangs.
+CHECKS_TIMEOUT = 900
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def selftest(lab: Lab, *, source: str = "solutions", scope: str = "full",
             list(pool.map(prepare, range(len(results))))
         progress("running the checks on every case")
         reports = run_checks(lab, [f"docker://{name}" for name in names], engine=engine,
-                             include_hidden=True)
+                             include_hidden=True, timeout=CHECKS_TIMEOUT)
         for result, report in zip(results, reports, strict=True):
             result.report = report
             _judge(result, report)
