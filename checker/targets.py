@@ -22,6 +22,10 @@ class TargetError(Exception):
     """The target is malformed, missing, stopped or does not answer."""
 
 
+class TargetTimeout(TargetError):
+    """The target answered too slowly, or not at all, within the time allowed."""
+
+
 @dataclass(frozen=True)
 class TargetSpec:
     """A parsed target spec."""
@@ -76,7 +80,7 @@ def run_script(spec: str, script: str, timeout: float = 600) -> tuple[int, str, 
     Raises:
         TargetError: the target could not be reached or the script outlived `timeout`.
     """
-    from checker.engine import EngineError, open_host
+    from checker.engine import CommandTimeout, EngineError, open_host
 
     parse_spec(spec)
     # A quoted heredoc with a delimiter no script can guess passes the script through untouched.
@@ -88,8 +92,10 @@ def run_script(spec: str, script: str, timeout: float = 600) -> tuple[int, str, 
             result = host.run(command)
         finally:
             host.backend.close()
+    except CommandTimeout as exc:
+        raise TargetTimeout(f"{spec}: the script did not finish within {timeout:g} s") from exc
     except EngineError as exc:
-        raise TargetError(f"{spec}: {exc}") from exc
+        raise TargetError(str(exc)) from exc
     return (result.rc, result.stdout_bytes.decode("utf-8", "replace"),
             result.stderr_bytes.decode("utf-8", "replace"))
 

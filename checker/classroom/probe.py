@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from checker.classroom.identity import NONCE_LABEL, parse_environ
 from checker.report import clean_text
-from checker.targets import TargetError, parse_spec, run_script
+from checker.targets import TargetError, TargetTimeout, parse_spec, run_script
 
 # Each value on a line of its own after a fixed tag; the environment block is hex-encoded so
 # a hostile environment cannot forge the other lines. The first line runs /bin/sh, the shell both
@@ -58,7 +58,7 @@ def probe(spec: str, timeout: float) -> Probe:
     try:
         code, out, err = run_script(spec, _SCRIPT, timeout=timeout)
     except TargetError as exc:
-        status = "timeout" if "did not finish" in str(exc) else "unreachable"
+        status = "timeout" if isinstance(exc, TargetTimeout) else "unreachable"
         return Probe(spec, status, clean_text(str(exc), 300), label_nonce=label_nonce)
     if code != 0 and "environ=" not in out:
         last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
