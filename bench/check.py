@@ -52,7 +52,7 @@ def measure(times: int) -> CheckResults:
         "python + lab imports": repeat(
             lambda: run_command([sys.executable, "-c", "import checker.cli"]), times
         ),
-        "pytest start + collect": repeat(
+        "python + lab imports + collect": repeat(
             # The environment `lab check` gives pytest (see checker.runner.run_checks).
             lambda: run_command(_collect_argv(spec), env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}),
             times,
@@ -62,12 +62,14 @@ def measure(times: int) -> CheckResults:
 
 
 def _collect_argv(spec: str) -> list[str]:
-    """The pytest command `lab check` runs, stopped after collection."""
+    """`lab check`'s imports and its in-process pytest session, stopped after collection."""
     from checker.manifest import load_lab
     from checker.runner import pytest_argv
 
     lab = load_lab(COURSE / "labs" / "bench")
-    return [*pytest_argv(lab, [spec]), "--collect-only"]
+    session = pytest_argv(lab, [spec])[3:]  # without the interpreter and `-m pytest`
+    script = "import sys, checker.cli, pytest; pytest.main(sys.argv[1:])"
+    return [sys.executable, "-c", script, *session, "--collect-only", "-p", "no:terminal"]
 
 
 def report(results: CheckResults) -> str:
@@ -94,18 +96,19 @@ def report(results: CheckResults) -> str:
     lab, parts = results.lab, results.parts
     python = parts["python start"].seconds
     imports = parts["python + lab imports"].seconds - python
-    collect = parts["pytest start + collect"].seconds
+    collected = parts["python + lab imports + collect"].seconds
+    collect = collected - parts["python + lab imports"].seconds
     work = lab.command_seconds + lab.session_seconds
-    rest = lab.seconds - parts["python + lab imports"].seconds - collect - work
+    rest = lab.seconds - collected - work
     left = render(
         "   where `lab check`'s time goes",
         ["part", "time"],
         [
             ["python interpreter start", seconds(python)],
             ["`lab` imports (click, rich, checker)", seconds(imports)],
-            ["pytest subprocess: start, plugins, collection", seconds(collect)],
+            ["pytest in-process: start, plugin, collection", seconds(collect)],
             ["session open + probes, and the checks' commands", seconds(work)],
-            ["the rest (docker inspect, reports, rendering)", seconds(max(rest, 0.0))],
+            ["the rest (running the checks, reports, rendering)", seconds(max(rest, 0.0))],
         ],
     )
     plain = results.plain.command_seconds
