@@ -124,16 +124,28 @@ def ensure_reachable(spec: str) -> None:
         raise TargetError(f"{spec} does not answer: {last}")
 
 
-def open_hosts(specs: list[str], engine: str) -> dict[str, Any]:
-    """Open a testinfra Host on every target at once.
+def warm_hosts(specs: list[str], engine: str) -> None:
+    """Start opening every target's session in the background, all at once (persistent engine).
 
-    Returns:
-        For each spec, its Host, or the exception that stopped it from opening.
+    A class then costs its slowest target to open, not the sum, and each target is still waited
+    for only when its checks need it, so a hung one is blamed alone.
+    """
+    if engine == "persistent":
+        from checker.engine import warm
+
+        warm(specs)
+
+
+def open_target(spec: str, engine: str) -> Any:
+    """The testinfra Host of one target (the persistent engine's shared one, once warm).
+
+    Raises:
+        checker.engine.EngineError: the persistent engine could not open the session.
     """
     if engine == "testinfra":
         import testinfra
 
-        return {spec: testinfra.get_host(spec) for spec in specs}
-    from checker.engine import connect_many
+        return testinfra.get_host(spec)
+    from checker.engine import connect
 
-    return connect_many(specs)
+    return connect(spec)
