@@ -1,11 +1,8 @@
 """Benchmark 2: a class of containers x the 30-command lab, graded three ways."""
 
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench import containers
 from bench.measure import CHECKS, COURSE, Run, median_run, run_command
@@ -28,38 +25,34 @@ class ClassResults:
 
     @property
     def serial_ratio(self) -> float:
-        """Serial testinfra over the engine's fan-out."""
+        """Serial testinfra over `lab grade`."""
         return self.scaled(self.serial) / self.fanout.seconds
 
     @property
     def xdist_ratio(self) -> float:
-        """pytest-xdist -n 2 over the engine's fan-out."""
+        """pytest-xdist -n 2 over `lab grade`."""
         return self.scaled(self.xdist) / self.fanout.seconds
 
 
 def _fanout(specs: list[str]) -> Run:
-    """Grade every target in one pytest session (what `lab grade` runs), sessions in parallel."""
+    """Grade every target as `lab grade` does: look from outside, then checks sessions at once."""
+    from checker.classroom.grader import default_jobs, grade_class
+    from checker.classroom.roster import Student
     from checker.manifest import load_lab
-    from checker.runner import run_checks
 
     lab = load_lab(COURSE / "labs" / "bench")
-    with tempfile.TemporaryDirectory(prefix="k2c-bench-") as folder:
-        stats = Path(folder) / "stats.jsonl"
-        os.environ["K2C_BENCH_STATS"] = str(stats)
-        try:
-            started = time.perf_counter()
-            reports = run_checks(lab, specs, include_hidden=True)
-            seconds_ = time.perf_counter() - started
-        finally:
-            del os.environ["K2C_BENCH_STATS"]
-        bad = [r.target for r in reports if r.score != r.max_score]
-        if bad:
-            sys.exit(f"the engine graded {len(bad)} targets below full marks, e.g. {bad[0]}")
-        return Run(seconds_, commands=sum(1 for _ in reports))
+    students = [Student(spec.rsplit("/", 1)[-1], target=spec) for spec in specs]
+    started = time.perf_counter()
+    outcomes = grade_class(lab, students, jobs=default_jobs())
+    seconds_ = time.perf_counter() - started
+    bad = [o.spec for o in outcomes if o.status != "graded" or o.score != o.report.max_score]
+    if bad:
+        sys.exit(f"lab grade graded {len(bad)} targets below full marks, e.g. {bad[0]}")
+    return Run(seconds_, commands=len(outcomes))
 
 
 def measure(size: int, baseline_size: int) -> ClassResults:
-    """Start the class, then time serial testinfra, xdist -n 2 and the engine's fan-out."""
+    """Start the class, then time serial testinfra, xdist -n 2 and `lab grade`."""
     tag = containers.LABEL.split("=")[1]
     names = containers.start(f"k2c-bench-{tag}-{i:03d}" for i in range(size))
     specs = [f"docker://{name}" for name in names]
@@ -81,8 +74,7 @@ def report(results: ClassResults) -> str:
          ratio(results.scaled(results.serial), results.fanout.seconds)],
         ["pytest-xdist -n 2" + note, seconds(results.scaled(results.xdist)),
          ratio(results.scaled(results.xdist), results.fanout.seconds)],
-        ["engine fan-out (one pytest session, lab grade)", seconds(results.fanout.seconds),
-         "1.0x"],
+        ["lab grade (engine, default jobs)", seconds(results.fanout.seconds), "1.0x"],
     ]  # fmt: skip
     return render(
         f"2. {results.size} containers x the 30-command lab (end to end; engine: median of 3)",

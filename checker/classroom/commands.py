@@ -24,7 +24,7 @@ from rich.table import Table
 from checker.classroom import identity
 from checker.classroom.fleet import class_down, class_up
 from checker.classroom.gradebook import Gradebook
-from checker.classroom.grader import Outcome, grade_class
+from checker.classroom.grader import Outcome, default_jobs, grade_class
 from checker.classroom.output import GRADEBOOK, inside, write_outputs
 from checker.classroom.roster import Roster, RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
@@ -143,8 +143,8 @@ def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> 
               help="output folder: gradebook.sqlite, CSVs, report.html, junit.xml, results/")
 @click.option("--engine", type=click.Choice(ENGINES), default="persistent", show_default=True,
               help="how commands reach the targets")
-@click.option("--jobs", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="check sessions running at once")
+@click.option("--jobs", "-j", default=default_jobs, show_default="one per CPU, at least 2",
+              type=click.IntRange(1, 64), help="check sessions running at once")
 @click.option("--timeout", "target_timeout", default=60.0, show_default=True,
               type=click.FloatRange(1, 3600), help="seconds one target's checks may take")
 @click.option("--resume", is_flag=True, help="continue the last run: grade only the rest")

@@ -2,15 +2,20 @@
 
 pytest groups a session-scoped parametrization by value, so the targets are checked one after
 the other; knowing which one is current lets the grader's watchdog time each target and, when
-one hangs, stop the session and blame that target alone.
+one hangs, stop the session and blame that target alone. As each target starts, its identity
+(`checker.classroom.probe`) is read on the shell its checks are about to use and handed on in
+the same file, before the target's report: whose environment was graded is read where it was
+graded.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from checker.classroom.probe import IDENTITY_SCRIPT
 from checker.plugin import TARGET_PARAM
 
 
@@ -18,7 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the events file option."""
     parser.getgroup("lab").addoption(
         "--class-events", metavar="FILE",
-        help="append a line `start <spec>` each time checks move on to another target")
+        help="append a line `start <spec>` each time checks move on to another target, then "
+             "`identity <json>` with what the target says of itself")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -33,3 +39,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         item.config._class_current = spec  # type: ignore[attr-defined]
         with Path(path).open("a", encoding="utf-8") as stream:
             stream.write(f"start {spec}\n")
+            stream.flush()  # the watchdog times the identity script as part of this target
+            stream.write(f"identity {json.dumps(_identity(item.config, spec))}\n")
+
+
+def _identity(config: pytest.Config, spec: str) -> dict[str, str]:
+    """Run the identity script on the target's session (unrecorded: no check has started)."""
+    try:
+        host = config.pluginmanager.get_plugin("lab-session").host(spec)
+        result = host.run(IDENTITY_SCRIPT)
+    except Exception as exc:  # any failure to reach the target is the answer
+        return {"target": spec, "output": "", "error": f"{type(exc).__name__}: {exc}"}
+    return {"target": spec, "output": result.stdout, "error": ""}

@@ -1,37 +1,36 @@
-"""Before grading a target, find out whether it answers in time and whose it is.
+"""Whose is an environment? Read from outside, then from inside by the very shell that grades it.
 
-One short script per target, bounded by a timeout, reads the identity values the class must not
-share (the seeded nonce, the hostname, the machine id, the ssh host keys). A stopped container is
-known from the Docker API without touching it; a shell that never answers costs one timeout here
-instead of wedging a grading session.
+Outside, a container's labels (the nonce `lab class up` seeded) come from the Docker API without
+touching it: a stopped container is known at once. Inside, the grading session runs one short
+script on the shell its checks then use (`checker.classroom.events`) and hands its output back:
+the seeded nonce, the hostname, the machine id and the ssh host keys of the environment that was
+graded, at no cost of a connection of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from checker.classroom.identity import NONCE_LABEL, parse_environ
 from checker.report import clean_text
-from checker.targets import TargetError, TargetTimeout, parse_spec, run_script
+from checker.targets import TargetError, parse_spec
 
-# Each value on a line of its own after a fixed tag; the environment block is hex-encoded so
-# a hostile environment cannot forge the other lines. The first line runs /bin/sh, the shell both
-# engines run checks through: a wedged /bin/sh then costs one probe timeout here, not a check
-# session stalled on it.
-_SCRIPT = r"""
-/bin/sh -c 'echo sh=ok' </dev/null
-printf 'environ='; od -An -v -tx1 /proc/1/environ 2>/dev/null | tr -d ' \n'; echo
-printf 'hostname=%s\n' "$(cat /proc/sys/kernel/hostname 2>/dev/null | head -c 256)"
-printf 'machine_id=%s\n' "$(head -c 64 /etc/machine-id 2>/dev/null)"
-printf 'host_keys='; cat /etc/ssh/ssh_host_*_key.pub 2>/dev/null | od -An -v -tx1 | tr -d ' \n'
-echo
+# Each value is hex-dumped by od under a line of its own tag, so no byte of it (a newline in a
+# hostname, say) can pose as another value; od reads the files itself: five processes in all.
+# The first line runs /bin/sh, the shell every engine runs checks through.
+IDENTITY_SCRIPT = r"""/bin/sh -c 'echo sh=ok' </dev/null
+echo environ=; od -An -v -tx1 /proc/1/environ 2>/dev/null
+echo hostname=; od -An -v -tx1 -N 256 /proc/sys/kernel/hostname 2>/dev/null
+echo machine_id=; od -An -v -tx1 -N 64 /etc/machine-id 2>/dev/null
+echo host_keys=; od -An -v -tx1 /etc/ssh/ssh_host_*_key.pub 2>/dev/null
 """
 
 
 @dataclass(frozen=True)
 class Probe:
-    """What the probe learnt of one target."""
+    """What the grader learnt of one target."""
 
     spec: str
     status: str  # ok | unreachable | timeout
@@ -41,46 +40,83 @@ class Probe:
     hostname: str = ""
     machine_id: str = ""
     host_keys: str = ""  # sha256 of the ssh host public keys, '' when there are none
+    identified: bool = False  # the values inside were read
 
 
-def probe(spec: str, timeout: float) -> Probe:
-    """Probe one target; never raises for the target's faults."""
+def look_outside(spec: str) -> Probe:
+    """What can be known of a target without entering it; never raises for its faults."""
     try:
         target = parse_spec(spec)
     except TargetError as exc:
         return Probe(spec, "unreachable", clean_text(str(exc), 300))
-    label_nonce = ""
-    if target.scheme == "docker":
-        outside = _inspect(target.name)
-        if isinstance(outside, str):
-            return Probe(spec, "unreachable", outside)
-        label_nonce = outside.get(NONCE_LABEL, "")
-    try:
-        code, out, err = run_script(spec, _SCRIPT, timeout=timeout)
-    except TargetError as exc:
-        status = "timeout" if isinstance(exc, TargetTimeout) else "unreachable"
-        return Probe(spec, status, clean_text(str(exc), 300), label_nonce=label_nonce)
-    if code != 0 and "environ=" not in out:
-        last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
-        return Probe(spec, "unreachable", clean_text(f"{spec} does not answer: {last}", 300),
-                     label_nonce=label_nonce)
-    values = dict(line.partition("=")[::2] for line in out.splitlines() if "=" in line)
-    keys = _unhex(values.get("host_keys", ""))
-    return Probe(
-        spec, "ok",
-        nonce=parse_environ(_unhex(values.get("environ", ""))),
-        label_nonce=label_nonce,
-        hostname=clean_text(values.get("hostname", ""), 256).strip(),
-        machine_id=clean_text(values.get("machine_id", ""), 64).strip(),
+    if target.scheme != "docker":
+        return Probe(spec, "ok")
+    outside = _inspect(target.name)
+    if isinstance(outside, str):
+        return Probe(spec, "unreachable", outside)
+    return Probe(spec, "ok", label_nonce=outside.get(NONCE_LABEL, ""))
+
+
+def identify(found: Probe, output: str, error: str = "") -> Probe:
+    """Add what the identity script printed inside the target (or why it could not run).
+
+    Args:
+        found: what was known from outside.
+        output: the script's standard output.
+        error: the engine's error, `Type: message`, when the script did not run.
+    """
+    if error or "environ=" not in output:
+        # The engine's error type leads the message, maybe behind the plugin's TargetError.
+        timed_out = "CommandTimeout:" in error or "DeadlineExceeded:" in error
+        why = error or "the identity script printed nothing: is /bin/sh broken?"
+        return replace(found, status="timeout" if timed_out else "unreachable",
+                       error=clean_text(f"{found.spec}: {why}", 300))
+    values = parse_dump(output)
+    keys = values.get("host_keys", b"")
+    return replace(
+        found, identified=True,
+        nonce=parse_environ(values.get("environ", b"")),
+        hostname=_text(values.get("hostname", b""), 256),
+        machine_id=_text(values.get("machine_id", b""), 64),
         host_keys=hashlib.sha256(keys).hexdigest() if keys.strip() else "",
     )
 
 
+_TAG = re.compile(r"([a-z_]+)=")
+_HEX = re.compile(r"[0-9a-f \t]*")
+
+
+def parse_dump(out: str) -> dict[str, bytes]:
+    r"""The values of the identity script's output: a tag line, then od's hex lines of its value.
+
+    Any other line ends the value it interrupts, and a tag said twice keeps its first value:
+    whatever else prints there cannot change what was read.
+
+    >>> parse_dump("environ=\n 41 3d 31 00\n 42\nhostname=\nhostname=\n 78\n")
+    {'environ': b'A=1\x00B', 'hostname': b''}
+    """
+    values: dict[str, bytes] = {}
+    tag, chunks = None, []
+    for line in [*out.splitlines(), ""]:
+        if tag is not None and line and _HEX.fullmatch(line):
+            chunks.append(line)
+            continue
+        if tag is not None:
+            values.setdefault(tag, _unhex("".join(chunks)))
+        found = _TAG.fullmatch(line)
+        tag, chunks = (found.group(1), []) if found else (None, [])
+    return values
+
+
 def _unhex(text: str) -> bytes:
     try:
-        return bytes.fromhex(text.strip())
-    except ValueError:
+        return bytes.fromhex(text)
+    except ValueError:  # an odd digit out: not od's output
         return b""
+
+
+def _text(value: bytes, limit: int) -> str:
+    return clean_text(value.decode("utf-8", "replace"), limit).strip()
 
 
 def _inspect(name: str) -> dict[str, str] | str:

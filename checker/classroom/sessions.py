@@ -51,8 +51,12 @@ class Batch:
 
 def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool,
                 target_timeout: float, on_report: Callable[[Report], None],
+                on_identity: Callable[[dict[str, str]], None],
                 on_timeout: Callable[[str], None], stop: threading.Event) -> None:
     """Check every target of the batch, restarting the session past any target that hangs.
+
+    Each target's identity (`checker.classroom.events`) is handed to `on_identity` before its
+    report is handed to `on_report`.
 
     Raises:
         ManifestError: the lab's checks are bound to tasks wrongly.
@@ -62,7 +66,8 @@ def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool
     while remaining and not stop.is_set():
         batch = Batch(remaining)
         _session(lab, batch, engine=engine, include_hidden=include_hidden,
-                 target_timeout=target_timeout, on_report=on_report, stop=stop)
+                 target_timeout=target_timeout, on_report=on_report, on_identity=on_identity,
+                 stop=stop)
         if batch.hung is not None:
             on_timeout(batch.hung)
         remaining = [s for s in remaining if s not in batch.done and s != batch.hung]
@@ -72,7 +77,7 @@ def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool
 
 def _session(lab: Lab, batch: Batch, *, engine: str, include_hidden: bool,
              target_timeout: float, on_report: Callable[[Report], None],
-             stop: threading.Event) -> None:
+             on_identity: Callable[[dict[str, str]], None], stop: threading.Event) -> None:
     with tempfile.TemporaryDirectory(prefix="k2c-grade-") as name:
         folder = Path(name)
         report, stream, events = folder / "report.json", folder / "stream.jsonl", folder / "ev"
@@ -89,7 +94,8 @@ def _session(lab: Lab, batch: Batch, *, engine: str, include_hidden: bool,
             proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env,
                                     cwd=folder, start_new_session=True)
             try:
-                _watch(proc, batch, stream, events, target_timeout, on_report, stop)
+                _watch(proc, batch, stream, events, target_timeout, on_report, on_identity,
+                       stop)
             finally:
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -117,20 +123,24 @@ def _finish(lab: Lab, batch: Batch, report: Path, output: Path,
 
 def _watch(proc: subprocess.Popen[bytes], batch: Batch, stream: Path, events: Path,
            target_timeout: float, on_report: Callable[[Report], None],
-           stop: threading.Event) -> None:
-    """Hand on reports as they land; stop at the first target that outlives its timeout."""
+           on_identity: Callable[[dict[str, str]], None], stop: threading.Event) -> None:
+    """Hand on identities and reports as they land; stop at the first target that hangs."""
     started = time.monotonic()
     current, since = None, started
     offsets = {"stream": 0, "events": 0}
     while True:
         finished = proc.poll() is not None
+        # Events first: a target's identity is written before its report, so it is known first.
+        for line in _new_lines(events, offsets, "events"):
+            kind, _, rest = line.decode("utf-8", "replace").rstrip("\n").partition(" ")
+            if kind == "start":
+                current, since = rest, time.monotonic()
+            elif kind == "identity":
+                on_identity(json.loads(rest))
         for line in _new_lines(stream, offsets, "stream"):
             report = Report.from_dict(json.loads(line))
             batch.done.add(report.target)
             on_report(report)
-        for line in _new_lines(events, offsets, "events"):
-            current, since = line.decode("utf-8", "replace").removeprefix("start ").strip(), \
-                time.monotonic()
         if finished or stop.is_set():
             return
         now = time.monotonic()

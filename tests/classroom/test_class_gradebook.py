@@ -65,11 +65,15 @@ def test_nonce_verification() -> None:
     nonce_a, nonce_b = "a" * 32, "b" * 32
     state = identity.ClassState("echo", {"alice": nonce_a, "bob": nonce_b})
     alice, bob, vm = Student("alice"), Student("bob"), Student("vm-user", target="ssh://h")
-    assert verify_nonce(alice, Probe("s", "ok", nonce=nonce_a), state) == ("verified", "")
-    assert verify_nonce(bob, Probe("s", "ok", nonce=nonce_a), state) == ("mismatch", "alice")
-    assert verify_nonce(bob, Probe("s", "ok"), state) == ("mismatch", "")
-    assert verify_nonce(vm, Probe("s", "ok"), state) == ("unverified", "")
-    assert verify_nonce(vm, Probe("s", "ok", nonce=nonce_b), state) == ("mismatch", "bob")
+
+    def found(nonce: str = "") -> Probe:
+        return Probe("s", "ok", nonce=nonce, identified=True)
+
+    assert verify_nonce(alice, found(nonce_a), state) == ("verified", "")
+    assert verify_nonce(bob, found(nonce_a), state) == ("mismatch", "alice")
+    assert verify_nonce(bob, found(), state) == ("mismatch", "")
+    assert verify_nonce(vm, found(), state) == ("unverified", "")
+    assert verify_nonce(vm, found(nonce_b), state) == ("mismatch", "bob")
     assert verify_nonce(bob, Probe("s", "timeout"), state) == ("unverified", "")
 
 
