@@ -7,14 +7,20 @@ stay fast and safe even when a lab's checks are broken.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+# jsonschema (4.25 and later) imports rfc3987_syntax when it is installed, and jupyter installs
+# it: building its grammar costs 0.9 s at import, on every `lab` command. Our schemas check no
+# IRI format, so keep it out (setdefault: a process that already has it keeps it).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+import jsonschema  # noqa: E402
 
 
 class ManifestError(Exception):

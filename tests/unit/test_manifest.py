@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,13 @@ def test_every_real_lab_of_the_course_loads() -> None:
         assert lab.guide_path.is_file(), f"{lab.id} has no guide"
         for task in lab.tasks:
             assert (lab.solutions_dir / f"{task.id}.sh").is_file(), f"{lab.id}/{task.id}.sh"
+
+
+def test_lab_starts_without_building_the_iri_grammar() -> None:
+    # jupyter installs rfc3987_syntax, whose import alone costs most of a second: `lab` must not.
+    script = ("import sys, pathlib, checker.cli; from checker.manifest import load_course; "
+              f"load_course(pathlib.Path({str(FIXTURE_COURSE)!r})); "
+              "print(sys.modules.get('rfc3987_syntax') is None)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "True"
