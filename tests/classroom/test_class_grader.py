@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from conftest import ECHO_COURSE, make_report
 
-from checker.classroom.grader import Outcome, classify, empty_report
+from checker.classroom.grader import Outcome, _Run, classify, empty_report
+from checker.classroom.identity import ClassState
 from checker.classroom.probe import Probe
 from checker.classroom.roster import Student
 from checker.manifest import load_lab
@@ -50,3 +51,22 @@ def test_a_label_that_disagrees_with_the_environment_is_flagged() -> None:
     assert same.flags == ()
     assert forged.flags == (
         "the nonce inside the environment differs from its container's label",)
+
+
+def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() -> None:
+    lab = load_lab(ECHO_COURSE / "labs" / "echo")
+    nonce = "c" * 32
+    state = ClassState("echo", {"ada": nonce, "bob": "d" * 32, "cy": "e" * 32})
+    run = _Run(lab, [Student("ada"), Student("bob"), Student("cy")], state, None)
+    specs = {s: f"docker://k2c-echo-{s}" for s in ("ada", "bob", "cy")}
+    for spec in specs.values():
+        run.probed(spec, Probe(spec, "ok", label_nonce=nonce))
+    environ = f"K2C_NONCE={nonce}\0".encode().hex(" ")
+    said = f"sh=ok\nenviron=\n {environ}\nhostname=\n 61\nmachine_id=\nhost_keys=\n"
+    run.identified({"target": specs["ada"], "output": said, "error": ""})
+    run.identified({"target": specs["cy"], "output": "", "error": "TargetError: CommandTimeout: x"})
+    for spec in specs.values():  # bob's identity never arrived
+        run.report(make_report(target=spec, passed=("banner", "motto")))
+    outcomes = {o.student.id: (o.status, o.score, o.nonce_status) for o in run.outcomes}
+    assert outcomes == {"ada": ("graded", 3, "verified"), "bob": ("error", 0, "unverified"),
+                        "cy": ("timeout", 0, "unverified")}
