@@ -62,7 +62,7 @@ def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() 
     for spec in specs.values():
         run.probed(spec, Probe(spec, "ok", label_nonce=nonce))
     environ = f"K2C_NONCE={nonce}\0".encode().hex(" ")
-    said = f"sh=ok\nenviron=\n {environ}\nhostname=\n 61\nmachine_id=\nhost_keys=\n"
+    said = f"environ=\n {environ}\nhostname=\n 61\nmachine_id=\nhost_keys=\n"
     run.identified({"target": specs["ada"], "output": said, "error": ""})
     run.identified({"target": specs["cy"], "output": "", "error": "TargetError: CommandTimeout: x"})
     for spec in specs.values():  # bob's identity never arrived

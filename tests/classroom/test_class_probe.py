@@ -73,7 +73,7 @@ def test_an_environment_that_will_not_say_whose_it_is_is_not_identified(containe
     assert (found.status, found.identified, found.nonce) == ("timeout", False, "")
     _exec("printf '#!/bin/true\\n' > /usr/bin/od.fake && mv /usr/bin/od.fake /usr/bin/od")
     spec = f"docker://{NAME}"
-    silent = identify(look_outside(spec), "sh=ok\n")
+    silent = identify(look_outside(spec), "hostname=\n")
     assert (silent.status, silent.identified) == ("unreachable", False)
     emptied = probe()  # od replaced: every value is empty, the nonce among them
     assert (emptied.identified, emptied.nonce, emptied.label_nonce) == (True, "", container)
