@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Announce the target of the check about to run, when it differs from the last one."""
+    """Announce each new target as its checks start, with what it says of itself."""
     path = item.config.getoption("--class-events")
     callspec = getattr(item, "callspec", None)
     if not path or callspec is None or TARGET_PARAM not in callspec.params:

@@ -18,12 +18,13 @@ from checker.report import clean_text
 from checker.targets import TargetError, parse_spec
 
 # Each value is hex-dumped by od under a line of its own tag, so no byte of it (a newline in a
-# hostname, say) can pose as another value; od reads the files itself: four processes in all.
+# hostname, say) can pose as another value; od reads the files itself (four processes in all)
+# and stops at a bound, so a planted giant file cannot swamp the grader.
 # (It runs on /bin/sh, as every check does: a wedged /bin/sh is a session that never answers.)
-IDENTITY_SCRIPT = r"""echo environ=; od -An -v -tx1 /proc/1/environ 2>/dev/null
+IDENTITY_SCRIPT = r"""echo environ=; od -An -v -tx1 -N 262144 /proc/1/environ 2>/dev/null
 echo hostname=; od -An -v -tx1 -N 256 /proc/sys/kernel/hostname 2>/dev/null
 echo machine_id=; od -An -v -tx1 -N 64 /etc/machine-id 2>/dev/null
-echo host_keys=; od -An -v -tx1 /etc/ssh/ssh_host_*_key.pub 2>/dev/null
+echo host_keys=; od -An -v -tx1 -N 65536 /etc/ssh/ssh_host_*_key.pub 2>/dev/null
 """
 
 
