@@ -123,6 +123,11 @@ class Outside:
         except (OSError, ValueError) as exc:
             return 0, str(getattr(exc, "reason", exc))
 
+    def answered(self, port: int, status: int, body: str) -> str:
+        """Say what `get` found, for a failure message."""
+        return (f"From outside, http://{self.address}:{port}/ answered "
+                f"{status or 'nothing'} ({body[:120] if status == 0 else 'not 200'})")
+
 
 @pytest.fixture
 def engine(host) -> InnerEngine:

@@ -25,7 +25,6 @@ def test_port_8081_answers_from_outside_without_publishing(outside):
     """An HTTP GET from outside to port 8081 gets a page, though no port was published."""
     status, body = outside.get(PORT)
     assert status == 200, (
-        f"From outside, http://{outside.address}:{PORT}/ answered "
-        f"{status or 'nothing'} ({body[:120] if status == 0 else 'not 200'}): is the web "
-        f"server in `hostweb` listening on port {PORT}?"
+        f"{outside.answered(PORT, status, body)}: is the web server in `hostweb` listening on "
+        f"port {PORT}?"
     )

@@ -19,7 +19,4 @@ def test_web_publishes_port_80_on_8080(engine):
 def test_port_8080_answers_from_outside(outside):
     """An HTTP GET from outside the environment to its port 8080 gets a page."""
     status, body = outside.get(PORT)
-    assert status == 200, (
-        f"From outside, http://{outside.address}:{PORT}/ answered "
-        f"{status or 'nothing'} ({body[:120] if status == 0 else 'not 200'})."
-    )
+    assert status == 200, f"{outside.answered(PORT, status, body)}."
