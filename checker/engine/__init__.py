@@ -14,7 +14,6 @@ from checker.engine.errors import (
 )
 from checker.engine.hosts import (
     connect,
-    connect_many,
     disconnect_all,
     open_host,
     parse_target,
@@ -28,7 +27,6 @@ __all__ = [
     "SessionLost",
     "TargetUnreachable",
     "connect",
-    "connect_many",
     "disconnect_all",
     "open_host",
     "parse_target",

@@ -11,7 +11,6 @@ import testinfra.host
 from testinfra.backend.base import BaseBackend
 
 from checker.engine.backend import PersistentBackend
-from checker.engine.errors import EngineError
 from checker.engine.targets import DockerTarget, KubectlTarget, LocalTarget, SshTarget, Target
 
 # Opening a docker exec is work for the Docker daemon, not for us: beyond a few at once they
@@ -85,20 +84,6 @@ def connect(
         checker.engine.TargetUnreachable: the session could not be opened.
     """
     return _future(spec, timeout, budget).result()
-
-
-def connect_many(
-    specs: Iterable[str], *, timeout: float = 30.0, budget: float | None = None
-) -> dict[str, testinfra.host.Host | EngineError]:
-    """Open many targets in parallel; map each spec to its Host or to why it is unreachable."""
-    futures = {spec: _future(spec, timeout, budget) for spec in dict.fromkeys(specs)}
-    results: dict[str, testinfra.host.Host | EngineError] = {}
-    for spec, future in futures.items():
-        try:
-            results[spec] = future.result()
-        except EngineError as exc:
-            results[spec] = exc
-    return results
 
 
 def warm(specs: Iterable[str], *, timeout: float = 30.0, budget: float | None = None) -> None:

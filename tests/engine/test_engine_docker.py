@@ -6,7 +6,15 @@ import time
 import pytest
 import testinfra
 
-from checker.engine import CommandTimeout, TargetUnreachable, connect_many, docker_api, open_host
+from checker.engine import (
+    CommandTimeout,
+    TargetUnreachable,
+    connect,
+    disconnect_all,
+    docker_api,
+    open_host,
+    warm,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -77,11 +85,15 @@ def test_a_stopped_container_is_unreachable(engine_image):
         subprocess.run(["docker", "rm", "-f", name], check=False, capture_output=True)
 
 
-def test_connect_many_reports_each_target_on_its_own(container):
+def test_warmed_targets_open_in_the_background_each_on_its_own(container):
     missing = "docker://k2c-engine-test-missing"
-    opened = connect_many([container.spec, missing])
-    assert opened[container.spec].check_output("echo ok") == "ok"
-    assert isinstance(opened[missing], TargetUnreachable)
+    try:
+        warm([missing, container.spec])
+        assert connect(container.spec).check_output("echo ok") == "ok"
+        with pytest.raises(TargetUnreachable):
+            connect(missing)
+    finally:
+        disconnect_all()
 
 
 def test_first_access_costs_one_round_trip(host):
