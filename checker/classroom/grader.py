@@ -151,10 +151,12 @@ class _Run:
 
     def identified(self, event: dict[str, str]) -> None:
         """Add what a grading session read inside a target to what is known of it."""
-        spec = event["target"]
+        spec, error = event["target"], event["error"]
+        # The engine's error type leads the message, maybe behind the plugin's TargetError.
+        timed_out = any(name in error for name in _ENGINE_TIMEOUTS)
         with self.lock:
             self.probes[spec] = identify(self.probes.get(spec, Probe(spec, "ok")),
-                                         event["output"], event["error"])
+                                         event["output"], error, timed_out=timed_out)
 
     def report(self, report: Report) -> None:
         """A batch reported a target; one the session left unfinished stays for `--resume`."""
@@ -175,9 +177,7 @@ def classify(report: Report) -> str | None:
         return None
     if not report.gradable:
         lowered = report.error.lower()
-        timed_out = report.error.startswith(_ENGINE_TIMEOUTS) or "time" in lowered \
-            or "did not finish" in lowered
-        return "timeout" if timed_out else "unreachable"
+        return "timeout" if "time" in lowered or "did not finish" in lowered else "unreachable"
     messages = [check.message for task in report.tasks for check in task.checks
                 if check.outcome == "error"]
     if any(message.startswith(_ENGINE_TIMEOUTS) for message in messages):

@@ -57,17 +57,16 @@ def look_outside(spec: str) -> Probe:
     return Probe(spec, "ok", label_nonce=outside.get(NONCE_LABEL, ""))
 
 
-def identify(found: Probe, output: str, error: str = "") -> Probe:
+def identify(found: Probe, output: str, error: str = "", *, timed_out: bool = False) -> Probe:
     """Add what the identity script printed inside the target (or why it could not run).
 
     Args:
         found: what was known from outside.
         output: the script's standard output.
-        error: the engine's error, `Type: message`, when the script did not run.
+        error: why the script did not run, when it did not.
+        timed_out: the target did not answer in time (rather than not at all).
     """
     if error or "environ=" not in output:
-        # The engine's error type leads the message, maybe behind the plugin's TargetError.
-        timed_out = "CommandTimeout:" in error or "DeadlineExceeded:" in error
         why = error or "the identity script printed nothing: is /bin/sh broken?"
         return replace(found, status="timeout" if timed_out else "unreachable",
                        error=clean_text(f"{found.spec}: {why}", 300))

@@ -69,7 +69,8 @@ def test_a_stopped_environment_is_unreachable_without_running_anything(container
 
 
 def test_an_environment_that_will_not_say_whose_it_is_is_not_identified(container: str) -> None:
-    found = identify(look_outside(f"docker://{NAME}"), "", "CommandTimeout: took over 10 s")
+    found = identify(look_outside(f"docker://{NAME}"), "", "CommandTimeout: took over 10 s",
+                     timed_out=True)
     assert (found.status, found.identified, found.nonce) == ("timeout", False, "")
     _exec("printf '#!/bin/true\\n' > /usr/bin/od.fake && mv /usr/bin/od.fake /usr/bin/od")
     spec = f"docker://{NAME}"
