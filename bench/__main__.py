@@ -9,6 +9,7 @@ import signal
 import sys
 
 from bench import check, containers, grade, ssh
+from checker.environments import ensure_base_image
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     # A Ctrl-C or a CI timeout must still remove the containers (atexit in bench.containers).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+    # A fresh machine has no base image yet: pulled, or bootstrapped offline, before any timing.
+    ensure_base_image(lambda message: print(f"base image: {message}", flush=True))
     try:
         checked = check.measure(options.repeat)
         print(check.report(checked), flush=True)

@@ -6,7 +6,8 @@ import subprocess
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-BASE_IMAGE = "kernel-to-cloud/base:bookworm"
+from checker.environments import BASE_IMAGE
+
 LABEL = f"k2c-bench={os.getpid()}"
 _created: set[str] = set()
 

@@ -4,7 +4,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from bench import containers
+from bench import containers, floor
 from bench.measure import CHECKS, COURSE, Run, median_run, run_command
 from bench.table import ratio, render, seconds
 
@@ -18,6 +18,8 @@ class ClassResults:
     serial: Run
     xdist: Run
     fanout: Run
+    floor: Run  # raw shells, a round trip per command
+    pipelined: Run  # raw shells, every command in one write
 
     def scaled(self, run: Run) -> float:
         """A baseline's time for the whole class (runs are linear in the number of targets)."""
@@ -34,8 +36,11 @@ class ClassResults:
         return self.scaled(self.xdist) / self.fanout.seconds
 
 
-def _fanout(specs: list[str]) -> Run:
-    """Grade every target as `lab grade` does: look from outside, then checks sessions at once."""
+def _fanout(specs: list[str]) -> tuple[Run, list[tuple[str, int]]]:
+    """Grade every target as `lab grade` does: look from outside, then checks sessions at once.
+
+    Returns the run and the commands the checks sent to one target, with their statuses.
+    """
     from checker.classroom.grader import default_jobs, grade_class
     from checker.classroom.roster import Student
     from checker.manifest import load_lab
@@ -48,21 +53,24 @@ def _fanout(specs: list[str]) -> Run:
     bad = [o.spec for o in outcomes if o.status != "graded" or o.score != o.report.max_score]
     if bad:
         sys.exit(f"lab grade graded {len(bad)} targets below full marks, e.g. {bad[0]}")
-    return Run(seconds_, commands=len(outcomes))
+    return Run(seconds_, commands=len(outcomes)), floor.commands_of(outcomes[0].report)
 
 
 def measure(size: int, baseline_size: int) -> ClassResults:
-    """Start the class, then time serial testinfra, xdist -n 2 and `lab grade`."""
+    """Start the class, then time serial testinfra, xdist -n 2, `lab grade` and the floors."""
     tag = containers.LABEL.split("=")[1]
     names = containers.start(f"k2c-bench-{tag}-{i:03d}" for i in range(size))
     specs = [f"docker://{name}" for name in names]
     base = [sys.executable, "-m", "pytest", "-p", "no:checker", "-p", "no:cacheprovider", "-q",
             str(CHECKS), "--hosts", ",".join(specs[:baseline_size])]  # fmt: skip
     time.sleep(3)  # let the engine finish starting a hundred containers before timing anything
-    fanout = median_run([_fanout(specs) for _ in range(3)])
+    runs = [_fanout(specs) for _ in range(3)]
+    fanout, commands = median_run([run for run, _ in runs]), runs[0][1]
+    round_trips = median_run([floor.measure(names, commands, pipelined=False) for _ in range(3)])
+    pipelined = median_run([floor.measure(names, commands, pipelined=True) for _ in range(3)])
     serial = run_command(base)
     xdist = run_command([*base, "-n", "2"])
-    return ClassResults(size, baseline_size, serial, xdist, fanout)
+    return ClassResults(size, baseline_size, serial, xdist, fanout, round_trips, pipelined)
 
 
 def report(results: ClassResults) -> str:
@@ -75,9 +83,14 @@ def report(results: ClassResults) -> str:
         ["pytest-xdist -n 2" + note, seconds(results.scaled(results.xdist)),
          ratio(results.scaled(results.xdist), results.fanout.seconds)],
         ["lab grade (engine, default jobs)", seconds(results.fanout.seconds), "1.0x"],
+        ["floor: raw shells, a round trip per command", seconds(results.floor.seconds),
+         ratio(results.floor.seconds, results.fanout.seconds)],
+        ["floor: raw shells, every command in one write", seconds(results.pipelined.seconds),
+         ratio(results.pipelined.seconds, results.fanout.seconds)],
     ]  # fmt: skip
     return render(
-        f"2. {results.size} containers x the 30-command lab (end to end; engine: median of 3)",
+        f"2. {results.size} containers x the 30-command lab (end to end; engine and floors: "
+        "median of 3)",
         ["run", "wall", "old / engine"],
         rows,
     )

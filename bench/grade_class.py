@@ -1,6 +1,6 @@
 """Benchmark: grade a class of N containers, against serial testinfra, in the same run.
 
-    python bench/grade_class.py --students 100 --jobs 4 [--lab namespaces] [--json FILE]
+    python bench/grade_class.py --students 100 [--jobs N] [--lab namespaces] [--json FILE]
 
 Brings N class containers of the lab up (a third solved, a third half solved, a third
 untouched), then times, on the same containers:
@@ -14,10 +14,6 @@ untouched), then times, on the same containers:
 
 Every method must give every learner the same score, or the benchmark fails. The containers
 are removed at the end.
-
-Measured 2026-11-24, 100 namespaces containers, 2 cores shared with other work (load 20-29):
-serial testinfra one session 220 s; one session per learner 500 s (scaled from 10);
-grade_class testinfra 4 jobs 186 s; grade_class persistent engine 4 jobs 35 s.
 """
 
 from __future__ import annotations
@@ -33,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from checker.classroom.fleet import class_down, class_up
-from checker.classroom.grader import grade_class
+from checker.classroom.grader import default_jobs, grade_class
 from checker.classroom.identity import load_state
 from checker.classroom.roster import Roster, Student
 from checker.manifest import Lab, load_lab
@@ -96,7 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="namespaces")
     parser.add_argument("--students", type=int, default=100)
-    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="check sessions at once (default: as `lab grade`)")
     parser.add_argument("--loop-sample", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
