@@ -77,7 +77,8 @@ def _one(path: str, name: str, commands: list[tuple[str, int]], pipelined: bool)
 def _send(channel: DockerApiChannel, text: str) -> None:
     data = memoryview(text.encode())
     while data:
-        select.select([], [channel.write_fd], [], _ANSWER_TIMEOUT)
+        if not select.select([], [channel.write_fd], [], _ANSWER_TIMEOUT)[1]:
+            sys.exit("floor: a container's shell stopped reading")
         data = data[channel.write(data) :]
 
 
