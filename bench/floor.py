@@ -85,11 +85,11 @@ def _send(channel: DockerApiChannel, text: str) -> None:
 def _statuses(channel: DockerApiChannel, token: str, count: int) -> list[int]:
     """Read stdout until `count` end lines have come; return their exit statuses."""
     end, out = re.compile(token.encode() + rb" (\d+)\n"), bytearray()
-    while len(end.findall(out)) < count:
+    while len(found := end.findall(out)) < count:
         if not select.select(channel.read_fds, [], [], _ANSWER_TIMEOUT)[0]:
             sys.exit("floor: a container's shell stopped answering")
         chunks = channel.read(channel.read_fds[0])
         if chunks is None:
             sys.exit("floor: a container's shell exited")
         out += b"".join(data for stream, data in chunks if stream == STDOUT)
-    return [int(status) for status in end.findall(out)]
+    return [int(status) for status in found]
