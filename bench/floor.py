@@ -56,7 +56,7 @@ def _one(path: str, name: str, commands: list[tuple[str, int]], pipelined: bool)
     try:
         token = secrets.token_hex(16)
         lines = [
-            f"eval {shell_quote(command.encode()).decode()} </dev/null; echo \"{token} $?\"\n"
+            f'eval {shell_quote(command.encode()).decode()} </dev/null; echo "{token} $?"\n'
             for command, _ in commands
         ]
         if pipelined:

@@ -92,8 +92,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default="namespaces")
     parser.add_argument("--students", type=int, default=100)
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="check sessions at once (default: as `lab grade`)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="check sessions at once (default: as `lab grade`)",
+    )
     parser.add_argument("--loop-sample", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

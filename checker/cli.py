@@ -49,8 +49,10 @@ class LabGroup(click.Group):
     for the gradebook, the exporters and the class report on every run.
     """
 
-    lazy: ClassVar[dict[str, str]] = {"class": "checker.classroom.commands:class_group",
-                                       "grade": "checker.classroom.commands:grade"}
+    lazy: ClassVar[dict[str, str]] = {
+        "class": "checker.classroom.commands:class_group",
+        "grade": "checker.classroom.commands:grade",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Name every command, the lazy ones included."""
@@ -117,9 +119,12 @@ def _spec(lab: Lab, target: str | None) -> str:
     return target or f"docker://{environments.container_name(lab.id)}"
 
 
-target_option = click.option("--target", "-t", metavar="SPEC",
-                             help="docker://NAME, ssh://user@host or local:// "
-                                  "(default: the container `lab start` made)")
+target_option = click.option(
+    "--target",
+    "-t",
+    metavar="SPEC",
+    help="docker://NAME, ssh://user@host or local:// (default: the container `lab start` made)",
+)
 
 
 @main.command("list")
@@ -135,8 +140,14 @@ def list_(ctx: click.Context) -> None:
         table.add_row(f"[bold]{escape(section.title)}[/]")
         for lab in (course.lab(lab_id) for lab_id in section.lab_ids):
             visible = [task for task in lab.tasks if not task.hidden]
-            table.add_row(lab.id, escape(lab.title), lab.level, str(lab.minutes),
-                          str(len(visible)), str(sum(task.points for task in visible)))
+            table.add_row(
+                lab.id,
+                escape(lab.title),
+                lab.level,
+                str(lab.minutes),
+                str(len(visible)),
+                str(sum(task.points for task in visible)),
+            )
     _out(ctx).print(table)
 
 
@@ -153,15 +164,18 @@ def _start(ctx: click.Context, lab: Lab) -> None:
     # Every environment carries its own nonce, so work copied from another one can be told apart.
     seed = identity.seed()
     with _progress(ctx, f"starting {lab.id}") as progress:
-        spec = environments.start(lab, environment=seed.environment, labels=seed.labels,
-                                  progress=progress)
+        spec = environments.start(
+            lab, environment=seed.environment, labels=seed.labels, progress=progress
+        )
     name = spec.removeprefix("docker://")
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} is running in container [cyan]{name}[/]")
     if lab.target.privileged:
-        out.print("  privileged: it runs with "
-                  + ", ".join(f"CAP_{cap}" for cap in environments.PRIVILEGED_CAPS)
-                  + " and no seccomp/AppArmor profile, as the lab's kernel work needs")
+        out.print(
+            "  privileged: it runs with "
+            + ", ".join(f"CAP_{cap}" for cap in environments.PRIVILEGED_CAPS)
+            + " and no seccomp/AppArmor profile, as the lab's kernel work needs"
+        )
     out.print(f"  work in it:   docker exec -it {name} bash")
     out.print(f"  the guide:    {lab.guide_path}")
     out.print(f"  check it:     lab check {lab.id}")
@@ -170,14 +184,28 @@ def _start(ctx: click.Context, lab: Lab) -> None:
 @main.command()
 @click.argument("lab_id", metavar="LAB")
 @target_option
-@click.option("--engine", type=click.Choice(ENGINES), default="persistent", show_default=True,
-              help="how commands reach the target")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="persistent",
+    show_default=True,
+    help="how commands reach the target",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
-              help="also write the report as JUnit XML to this file")
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the report as JUnit XML to this file",
+)
 @click.pass_context
-def check(ctx: click.Context, lab_id: str, target: str | None, engine: str, as_json: bool,
-          junit: Path | None) -> None:
+def check(
+    ctx: click.Context,
+    lab_id: str,
+    target: str | None,
+    engine: str,
+    as_json: bool,
+    junit: Path | None,
+) -> None:
     """Check your work: every task, what is missing, and a hint."""
     lab = _lab(lab_id)
     spec = _spec(lab, target)
@@ -215,8 +243,13 @@ def hint(ctx: click.Context, lab_id: str, task_id: str | None) -> None:
 
 @main.command()
 @click.argument("lab_id", metavar="LAB")
-@click.option("--task", "task_ids", multiple=True, metavar="TASK",
-              help="apply only this task's step (repeatable)")
+@click.option(
+    "--task",
+    "task_ids",
+    multiple=True,
+    metavar="TASK",
+    help="apply only this task's step (repeatable)",
+)
 @target_option
 @click.pass_context
 def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: str | None) -> None:
@@ -254,8 +287,13 @@ def finish(ctx: click.Context, lab_id: str) -> None:
 
 @main.command("selftest")
 @click.argument("lab_id", metavar="LAB")
-@click.option("--source", type=click.Choice(SOURCES), default="solutions", show_default=True,
-              help="steps to prove: the reference solutions or the guide's own commands")
+@click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    default="solutions",
+    show_default=True,
+    help="steps to prove: the reference solutions or the guide's own commands",
+)
 @click.option("--engine", type=click.Choice(ENGINES), default="persistent", show_default=True)
 @click.pass_context
 def selftest_(ctx: click.Context, lab_id: str, source: str, engine: str) -> None:

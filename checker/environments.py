@@ -120,13 +120,16 @@ def ensure_base_image(progress: Progress = _quiet, tag: str = BASE_IMAGE) -> str
 def _bootstrap(progress: Progress, tag: str) -> None:
     """Build the base image from Debian's archive with debootstrap, then `docker import` it."""
     if shutil.which("debootstrap") is None:
-        raise BuildError("no registry answers and debootstrap is not installed: "
-                         "`sudo apt-get install debootstrap`, or pull debian:bookworm-slim")
+        raise BuildError(
+            "no registry answers and debootstrap is not installed: "
+            "`sudo apt-get install debootstrap`, or pull debian:bookworm-slim"
+        )
     with tempfile.TemporaryDirectory(prefix="k2c-rootfs-") as folder:
         rootfs = Path(folder) / "rootfs"
         argv = ["debootstrap", "--variant=minbase", "bookworm", str(rootfs)]
-        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, errors="replace") as proc:
+        with subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as proc:
             assert proc.stdout is not None
             tail = []
             for line in proc.stdout:
@@ -142,8 +145,9 @@ def _bootstrap(progress: Progress, tag: str) -> None:
         tarball = Path(folder) / "rootfs.tar"
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
         repository, version = tag.split(":")
-        client().api.import_image_from_file(str(tarball), repository=repository, tag=version,
-                                            changes=['CMD ["bash"]'])
+        client().api.import_image_from_file(
+            str(tarball), repository=repository, tag=version, changes=['CMD ["bash"]']
+        )
 
 
 def build_image(lab: Lab, progress: Progress = _quiet) -> str:
@@ -156,8 +160,14 @@ def build_image(lab: Lab, progress: Progress = _quiet) -> str:
     tag = image_tag(lab)
     progress(f"building {tag}")
     last = ""
-    for chunk in client().api.build(path=str(lab.build_dir), tag=tag, rm=True, decode=True,
-                                    buildargs={"BASE": BASE_IMAGE}, labels={LABEL: lab.id}):
+    for chunk in client().api.build(
+        path=str(lab.build_dir),
+        tag=tag,
+        rm=True,
+        decode=True,
+        buildargs={"BASE": BASE_IMAGE},
+        labels={LABEL: lab.id},
+    ):
         if "error" in chunk:
             raise BuildError(f"building {tag} failed: {_first_line(chunk['error'])} ({last})")
         if line := chunk.get("stream", "").strip():
@@ -187,8 +197,14 @@ def host_config(lab: Lab) -> dict[str, Any]:
     return host
 
 
-def start(lab: Lab, name: str | None = None, *, environment: Mapping[str, str] | None = None,
-          labels: Mapping[str, str] | None = None, progress: Progress = _quiet) -> str:
+def start(
+    lab: Lab,
+    name: str | None = None,
+    *,
+    environment: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> str:
     """Build the lab's image and run a fresh container for it, replacing any of that name.
 
     Returns:
@@ -200,7 +216,10 @@ def start(lab: Lab, name: str | None = None, *, environment: Mapping[str, str] |
     progress(f"starting container {name}")
     api = client().api
     container = api.create_container(
-        tag, name=name, hostname=name[:63], detach=True,
+        tag,
+        name=name,
+        hostname=name[:63],
+        detach=True,
         environment=dict(environment or {}),
         labels={LABEL: lab.id, **(labels or {})},
         host_config=host_config(lab),

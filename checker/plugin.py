@@ -26,15 +26,28 @@ TARGET_PARAM = "lab_target_spec"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the options `lab` passes to the pytest session it runs."""
     group = parser.getgroup("lab", "Kernel to Cloud lab checks")
-    group.addoption("--lab-target", action="append", default=[], metavar="SPEC",
-                    help="target to check (docker://NAME, ssh://user@host, local://); repeatable")
-    group.addoption("--lab-engine", default="persistent", choices=("persistent", "testinfra"),
-                    help="how commands reach the target")
+    group.addoption(
+        "--lab-target",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="target to check (docker://NAME, ssh://user@host, local://); repeatable",
+    )
+    group.addoption(
+        "--lab-engine",
+        default="persistent",
+        choices=("persistent", "testinfra"),
+        help="how commands reach the target",
+    )
     group.addoption("--lab-report", metavar="FILE", help="write the JSON reports here")
-    group.addoption("--lab-stream", metavar="FILE",
-                    help="append each target's report as one JSON line as soon as it is done")
-    group.addoption("--lab-hidden", action="store_true",
-                    help="also run checks of hidden tasks (grading)")
+    group.addoption(
+        "--lab-stream",
+        metavar="FILE",
+        help="append each target's report as one JSON line as soon as it is done",
+    )
+    group.addoption(
+        "--lab-hidden", action="store_true", help="also run checks of hidden tasks (grading)"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -139,8 +152,9 @@ class LabSession:
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         """Run every check once per target."""
         if TARGET_PARAM in metafunc.fixturenames:
-            metafunc.parametrize(TARGET_PARAM, self.specs, indirect=True, scope="session",
-                                 ids=self.specs)
+            metafunc.parametrize(
+                TARGET_PARAM, self.specs, indirect=True, scope="session", ids=self.specs
+            )
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -168,7 +182,7 @@ class LabSession:
             markers = list(item.iter_markers("task"))
             if len(markers) != 1 or len(markers[0].args) != 1:
                 raise ManifestError(
-                    f"{item.nodeid}: a check needs exactly one @pytest.mark.task(\"<task id>\")"
+                    f'{item.nodeid}: a check needs exactly one @pytest.mark.task("<task id>")'
                 )
             task_id = markers[0].args[0]
             if task_id not in tasks:
@@ -181,9 +195,7 @@ class LabSession:
                 selected.append(item)
         unchecked = [task_id for task_id in tasks if task_id not in checked]
         if unchecked:
-            raise ManifestError(
-                f"{self.lab.path / 'lab.yaml'}: task {unchecked[0]!r} has no check"
-            )
+            raise ManifestError(f"{self.lab.path / 'lab.yaml'}: task {unchecked[0]!r} has no check")
         return selected
 
     @pytest.hookimpl(wrapper=True)
@@ -200,8 +212,9 @@ class LabSession:
             task_id = next(item.iter_markers("task")).args[0]
             message = _message(call) if outcome in ("failed", "error") else ""
             self.outcomes.setdefault((spec, task_id), _Outcome()).checks.append(
-                CheckResult(item.nodeid, outcome, message, round(report.duration, 4),
-                            tuple(self._evidence))
+                CheckResult(
+                    item.nodeid, outcome, message, round(report.duration, 4), tuple(self._evidence)
+                )
             )
         if report.when == "teardown":
             self.remaining[spec] -= 1
@@ -256,8 +269,14 @@ class LabSession:
         error = self.unreachable.get(spec, "")
         if not error and self.remaining[spec] > 0:
             error = "interrupted before every check ran"
-        return Report(lab=self.lab.id, lab_uuid=self.lab.uuid, target=spec,
-                      tasks=tuple(results), gradable=not error, error=error)
+        return Report(
+            lab=self.lab.id,
+            lab_uuid=self.lab.uuid,
+            target=spec,
+            tasks=tuple(results),
+            gradable=not error,
+            error=error,
+        )
 
 
 def _lab_of(items: list[pytest.Item]) -> Lab:

@@ -29,13 +29,32 @@ class RunError(Exception):
     """pytest itself could not run the checks."""
 
 
-def pytest_argv(lab: Lab, targets: list[str], *, engine: str = "persistent",
-                include_hidden: bool = False, report: Path | None = None,
-                stream: Path | None = None) -> list[str]:
+def pytest_argv(
+    lab: Lab,
+    targets: list[str],
+    *,
+    engine: str = "persistent",
+    include_hidden: bool = False,
+    report: Path | None = None,
+    stream: Path | None = None,
+) -> list[str]:
     """The pytest command line that checks `targets` (shared with benchmarks and docs)."""
-    argv = [sys.executable, "-m", "pytest", str(lab.checks_dir), "-p", "checker.plugin",
-            "-p", "no:cacheprovider", "--rootdir", str(lab.checks_dir),
-            "-c", os.devnull, "--lab-engine", engine]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(lab.checks_dir),
+        "-p",
+        "checker.plugin",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(lab.checks_dir),
+        "-c",
+        os.devnull,
+        "--lab-engine",
+        engine,
+    ]
     for spec in targets:
         argv += ["--lab-target", spec]
     if include_hidden:
@@ -47,10 +66,16 @@ def pytest_argv(lab: Lab, targets: list[str], *, engine: str = "persistent",
     return argv
 
 
-def run_checks(lab: Lab, targets: list[str], *, engine: str = "persistent",
-               include_hidden: bool = False, timeout: float | None = None,
-               on_report: Callable[[Report], None] | None = None,
-               in_process: bool = False) -> list[Report]:
+def run_checks(
+    lab: Lab,
+    targets: list[str],
+    *,
+    engine: str = "persistent",
+    include_hidden: bool = False,
+    timeout: float | None = None,
+    on_report: Callable[[Report], None] | None = None,
+    in_process: bool = False,
+) -> list[Report]:
     """Run the lab's checks on every target in one pytest session.
 
     Args:
@@ -73,15 +98,23 @@ def run_checks(lab: Lab, targets: list[str], *, engine: str = "persistent",
     """
     with tempfile.TemporaryDirectory(prefix="k2c-run-") as folder:
         report_path, stream_path = Path(folder) / "report.json", Path(folder) / "stream.jsonl"
-        argv = pytest_argv(lab, targets, engine=engine, include_hidden=include_hidden,
-                           report=report_path, stream=stream_path if on_report else None)
+        argv = pytest_argv(
+            lab,
+            targets,
+            engine=engine,
+            include_hidden=include_hidden,
+            report=report_path,
+            stream=stream_path if on_report else None,
+        )
         if in_process:
             _run_here(argv[3:])
         else:
             _run_subprocess(lab, argv, timeout, stream_path, on_report)
         if not report_path.exists():
-            raise RunError(f"pytest could not run the checks of {lab.id}: "
-                           + clean_text(" | ".join(_output_tail(folder)), 500))
+            raise RunError(
+                f"pytest could not run the checks of {lab.id}: "
+                + clean_text(" | ".join(_output_tail(folder)), 500)
+            )
         data = json.loads(report_path.read_text(encoding="utf-8"))
     if data["content_error"]:
         raise ManifestError(data["content_error"])
@@ -105,14 +138,25 @@ def _run_here(args: list[str]) -> None:
                 os.environ[key] = value
 
 
-def _run_subprocess(lab: Lab, argv: list[str], timeout: float | None, stream: Path,
-                    on_report: Callable[[Report], None] | None) -> None:
+def _run_subprocess(
+    lab: Lab,
+    argv: list[str],
+    timeout: float | None,
+    stream: Path,
+    on_report: Callable[[Report], None] | None,
+) -> None:
     """Run pytest as a child process, its output kept in a file for error messages."""
     output = stream.parent / "output.txt"
-    with output.open("wb") as sink, subprocess.Popen(
-        [*argv, "-q", "--no-header"], stdout=sink, stderr=subprocess.STDOUT,
-        env={**os.environ, **_PYTEST_ENV}, cwd=stream.parent
-    ) as proc:
+    with (
+        output.open("wb") as sink,
+        subprocess.Popen(
+            [*argv, "-q", "--no-header"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **_PYTEST_ENV},
+            cwd=stream.parent,
+        ) as proc,
+    ):
         try:
             _wait(proc, timeout, stream, on_report)
         except subprocess.TimeoutExpired as exc:
@@ -126,8 +170,12 @@ def _output_tail(folder: str) -> list[str]:
     return text.strip().splitlines()[-3:] or ["no output"]
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float | None, stream: Path,
-          on_report: Callable[[Report], None] | None) -> None:
+def _wait(
+    proc: subprocess.Popen[bytes],
+    timeout: float | None,
+    stream: Path,
+    on_report: Callable[[Report], None] | None,
+) -> None:
     """Wait for pytest, handing on each target's report as its line lands in the stream."""
     if on_report is None:
         proc.wait(timeout)

@@ -81,16 +81,25 @@ def cases(lab: Lab, scope: str = "full") -> list[Case]:
         return [solved]
     fresh = Case("fresh: no step applied", (), must_fail=every)
     left_out = [
-        Case(f"without {task_id}: every step but its own",
-             tuple(other for other in every if other != task_id), must_fail=(task_id,))
+        Case(
+            f"without {task_id}: every step but its own",
+            tuple(other for other in every if other != task_id),
+            must_fail=(task_id,),
+        )
         for task_id in every
     ]
     return [fresh, solved, *left_out]
 
 
-def selftest(lab: Lab, *, source: str = "solutions", scope: str = "full",
-             engine: str = "persistent", workers: int = 4,
-             progress: Callable[[str], None] = lambda _: None) -> SelftestResult:
+def selftest(
+    lab: Lab,
+    *,
+    source: str = "solutions",
+    scope: str = "full",
+    engine: str = "persistent",
+    workers: int = 4,
+    progress: Callable[[str], None] = lambda _: None,
+) -> SelftestResult:
     """Run the self-test of a lab on fresh containers of the local Docker engine.
 
     Args:
@@ -101,12 +110,16 @@ def selftest(lab: Lab, *, source: str = "solutions", scope: str = "full",
         workers: how many environments are prepared at once.
         progress: receives one line per thing done.
     """
-    steps = guide_commands(lab) if source == "guide" else {
-        task.id: step_script(lab, task) for task in lab.tasks}
+    steps = (
+        guide_commands(lab)
+        if source == "guide"
+        else {task.id: step_script(lab, task) for task in lab.tasks}
+    )
     results = [CaseResult(case) for case in cases(lab, scope)]
     environments.build_image(lab, progress)
-    names = [environments.container_name(lab.id, f"selftest-{index}")
-             for index in range(len(results))]
+    names = [
+        environments.container_name(lab.id, f"selftest-{index}") for index in range(len(results))
+    ]
 
     def prepare(index: int) -> None:
         result, name = results[index], names[index]
@@ -123,8 +136,13 @@ def selftest(lab: Lab, *, source: str = "solutions", scope: str = "full",
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(prepare, range(len(results))))
         progress("running the checks on every case")
-        reports = run_checks(lab, [f"docker://{name}" for name in names], engine=engine,
-                             include_hidden=True, timeout=CHECKS_TIMEOUT)
+        reports = run_checks(
+            lab,
+            [f"docker://{name}" for name in names],
+            engine=engine,
+            include_hidden=True,
+            timeout=CHECKS_TIMEOUT,
+        )
         for result, report in zip(results, reports, strict=True):
             result.report = report
             _judge(result, report)

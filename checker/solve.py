@@ -27,8 +27,12 @@ def step_script(lab: Lab, task: Task) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def apply_steps(lab: Lab, spec: str, tasks: Iterable[Task] | None = None,
-                progress: Callable[[Task], None] | None = None) -> None:
+def apply_steps(
+    lab: Lab,
+    spec: str,
+    tasks: Iterable[Task] | None = None,
+    progress: Callable[[Task], None] | None = None,
+) -> None:
     """Run the reference steps of `tasks` (default: all) on the target, in manifest order.
 
     Raises:
@@ -43,5 +47,6 @@ def apply_steps(lab: Lab, spec: str, tasks: Iterable[Task] | None = None,
         code, _, err = run_script(spec, step_script(lab, task), timeout=STEP_TIMEOUT)
         if code != 0:
             last = err.strip().splitlines()[-1] if err.strip() else ""
-            raise StepFailed(f"step {lab.id}/{task.id}.sh exited {code} on {spec}: "
-                             + clean_text(last, 300))
+            raise StepFailed(
+                f"step {lab.id}/{task.id}.sh exited {code} on {spec}: " + clean_text(last, 300)
+            )

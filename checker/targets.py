@@ -96,8 +96,11 @@ def run_script(spec: str, script: str, timeout: float = 600) -> tuple[int, str, 
         raise TargetTimeout(f"{spec}: the script did not finish within {timeout:g} s") from exc
     except EngineError as exc:
         raise TargetError(str(exc)) from exc
-    return (result.rc, result.stdout_bytes.decode("utf-8", "replace"),
-            result.stderr_bytes.decode("utf-8", "replace"))
+    return (
+        result.rc,
+        result.stdout_bytes.decode("utf-8", "replace"),
+        result.stderr_bytes.decode("utf-8", "replace"),
+    )
 
 
 def ensure_reachable(spec: str) -> None:
@@ -112,11 +115,15 @@ def ensure_reachable(spec: str) -> None:
 
         state = container_state(target.name)
         if state is None:
-            raise TargetError(f"container {target.name!r} does not exist: start it with "
-                              "`lab start <lab>` or name a running one with --target")
+            raise TargetError(
+                f"container {target.name!r} does not exist: start it with "
+                "`lab start <lab>` or name a running one with --target"
+            )
         if state != "running":
-            raise TargetError(f"container {target.name!r} is {state}: `docker start "
-                              f"{target.name}` or `lab reset <lab>`")
+            raise TargetError(
+                f"container {target.name!r} is {state}: `docker start "
+                f"{target.name}` or `lab reset <lab>`"
+            )
         return
     code, _, err = run_script(spec, "true", timeout=30)
     if code != 0:

@@ -41,8 +41,10 @@ _LAB_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 def _consoles(ctx: click.Context) -> tuple[Console, Console]:
     """The `lab` consoles when run under it, fresh ones otherwise."""
     obj = ctx.find_root().obj or {}
-    return (obj.get("out") or Console(highlight=False),
-            obj.get("err") or Console(stderr=True, highlight=False))
+    return (
+        obj.get("out") or Console(highlight=False),
+        obj.get("err") or Console(stderr=True, highlight=False),
+    )
 
 
 def _fail(ctx: click.Context, message: str, code: ExitCode) -> NoReturn:
@@ -66,12 +68,19 @@ def _roster(ctx: click.Context, path: Path) -> Roster:
 
 
 roster_option = click.option(
-    "--roster", "-r", "roster_path", required=True,
+    "--roster",
+    "-r",
+    "roster_path",
+    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV or YAML roster: id, name, email, section, lms_id, target, key")
+    help="CSV or YAML roster: id, name, email, section, lms_id, target, key",
+)
 state_option = click.option(
-    "--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="class state file holding the seeded nonces (default: beside the roster)")
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="class state file holding the seeded nonces (default: beside the roster)",
+)
 
 
 @click.group("class")
@@ -83,27 +92,41 @@ def class_group() -> None:
 @click.argument("lab_id", metavar="LAB")
 @roster_option
 @state_option
-@click.option("--jobs", "-j", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="containers started at once")
+@click.option(
+    "--jobs",
+    "-j",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="containers started at once",
+)
 @click.pass_context
-def up(ctx: click.Context, lab_id: str, roster_path: Path, state_path: Path | None,
-       jobs: int) -> None:
+def up(
+    ctx: click.Context, lab_id: str, roster_path: Path, state_path: Path | None, jobs: int
+) -> None:
     """Start a fresh environment for every student without a target of their own."""
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
     state_file = state_path or identity.state_path(roster_path, lab.id)
     with err.status(f"starting the class of {lab.id}") as status:
-        started = class_up(lab, roster, state_file, jobs=jobs,
-                           progress=lambda line: status.update(escape(line)))
-    out.print(f"[green]✔[/] {len(started)} environments of {escape(lab.id)} are running; "
-              f"nonces recorded in {escape(str(state_file))}")
+        started = class_up(
+            lab, roster, state_file, jobs=jobs, progress=lambda line: status.update(escape(line))
+        )
+    out.print(
+        f"[green]✔[/] {len(started)} environments of {escape(lab.id)} are running; "
+        f"nonces recorded in {escape(str(state_file))}"
+    )
 
 
 @class_group.command("down")
 @click.argument("lab_id", metavar="LAB")
-@click.option("--roster", "-r", "roster_path",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="also remove the roster's containers that lost their labels")
+@click.option(
+    "--roster",
+    "-r",
+    "roster_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="also remove the roster's containers that lost their labels",
+)
 @click.pass_context
 def down(ctx: click.Context, lab_id: str, roster_path: Path | None) -> None:
     """Remove the class's environments of this lab."""
@@ -121,8 +144,17 @@ def down(ctx: click.Context, lab_id: str, roster_path: Path | None) -> None:
 def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> None:
     """List each student's id and the target their grade is read from."""
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
-    entries = [{"id": s.id, "name": s.name, "email": s.email, "section": s.section,
-                "target": s.spec(lab.id), "managed": s.managed} for s in roster.students]
+    entries = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "email": s.email,
+            "section": s.section,
+            "target": s.spec(lab.id),
+            "managed": s.managed,
+        }
+        for s in roster.students
+    ]
     if as_json:
         click.echo(json.dumps(entries, indent=2))
         return
@@ -130,28 +162,60 @@ def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> 
     for column in ("id", "name", "target"):
         table.add_column(column)
     for entry in entries:
-        table.add_row(escape(str(entry["id"])), escape(str(entry["name"])),
-                      escape(str(entry["target"])))
+        table.add_row(
+            escape(str(entry["id"])), escape(str(entry["name"])), escape(str(entry["target"]))
+        )
     _consoles(ctx)[0].print(table)
 
 
 @click.command("grade")
 @click.argument("lab_id", metavar="LAB")
 @roster_option
-@click.option("--out", "-o", "out_dir", required=True,
-              type=click.Path(file_okay=False, path_type=Path),
-              help="output folder: gradebook.sqlite, CSVs, report.html, junit.xml, results/")
-@click.option("--engine", type=click.Choice(ENGINES), default="persistent", show_default=True,
-              help="how commands reach the targets")
-@click.option("--jobs", "-j", default=default_jobs, show_default="one per CPU, at least 2",
-              type=click.IntRange(1, 64), help="check sessions running at once")
-@click.option("--timeout", "target_timeout", default=60.0, show_default=True,
-              type=click.FloatRange(1, 3600), help="seconds one target's checks may take")
+@click.option(
+    "--out",
+    "-o",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="output folder: gradebook.sqlite, CSVs, report.html, junit.xml, results/",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="persistent",
+    show_default=True,
+    help="how commands reach the targets",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    default=default_jobs,
+    show_default="one per CPU, at least 2",
+    type=click.IntRange(1, 64),
+    help="check sessions running at once",
+)
+@click.option(
+    "--timeout",
+    "target_timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="seconds one target's checks may take",
+)
 @click.option("--resume", is_flag=True, help="continue the last run: grade only the rest")
 @state_option
 @click.pass_context
-def grade(ctx: click.Context, lab_id: str, roster_path: Path, out_dir: Path, engine: str,
-          jobs: int, target_timeout: float, resume: bool, state_path: Path | None) -> None:
+def grade(
+    ctx: click.Context,
+    lab_id: str,
+    roster_path: Path,
+    out_dir: Path,
+    engine: str,
+    jobs: int,
+    target_timeout: float,
+    resume: bool,
+    state_path: Path | None,
+) -> None:
     """Grade every student's environment, hidden tasks included, into an output folder.
 
     Exit status: 0 every student graded; 3 some targets unreachable or timed out (recorded as
@@ -169,17 +233,24 @@ def grade(ctx: click.Context, lab_id: str, roster_path: Path, out_dir: Path, eng
             run_id = book.start_run(lab.id, lab.uuid, engine, str(roster.path))
         done = book.graded(run_id, lab.id)
         todo = [student for student in roster.students if student.id not in done]
-        state = identity.load_state(state_path or identity.state_path(roster_path, lab.id),
-                                    lab.id)
+        state = identity.load_state(state_path or identity.state_path(roster_path, lab.id), lab.id)
         interrupted = False
         with _live(err, len(todo), f"grading {lab.id}") as show, _sigterm_interrupts():
+
             def record(outcome: Outcome) -> None:
                 book.record(run_id, outcome)
                 show(outcome)
 
             try:
-                grade_class(lab, todo, engine=engine, jobs=jobs, target_timeout=target_timeout,
-                            state=state, on_outcome=record)
+                grade_class(
+                    lab,
+                    todo,
+                    engine=engine,
+                    jobs=jobs,
+                    target_timeout=target_timeout,
+                    state=state,
+                    on_outcome=record,
+                )
             except KeyboardInterrupt:
                 interrupted = True
         if not interrupted:
@@ -190,8 +261,12 @@ def grade(ctx: click.Context, lab_id: str, roster_path: Path, out_dir: Path, eng
         book.close()
     _summary(out, rows, out_dir, len(roster.students))
     if interrupted:
-        _fail(ctx, f"interrupted: {len(rows)} of {len(roster.students)} students are in the "
-                   "gradebook; `--resume` grades the rest", ExitCode.INTERRUPTED)
+        _fail(
+            ctx,
+            f"interrupted: {len(rows)} of {len(roster.students)} students are in the "
+            "gradebook; `--resume` grades the rest",
+            ExitCode.INTERRUPTED,
+        )
     judged = all(row.judged for row in rows)
     ctx.exit(ExitCode.OK if judged else ExitCode.TARGET_ERROR)
 
@@ -199,20 +274,30 @@ def grade(ctx: click.Context, lab_id: str, roster_path: Path, out_dir: Path, eng
 @contextmanager
 def _live(console: Console, total: int, what: str) -> Iterator[Callable[[Outcome], None]]:
     """A progress bar, and one clean line per student as each is graded."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(escape(what), total=total)
 
         def show(outcome: Outcome) -> None:
             progress.advance(task)
-            mark = {"graded": "[green]✔[/]", "mismatch": "[red]✘[/]"}.get(outcome.status,
-                                                                          "[magenta]![/]")
-            detail = (f"{outcome.score}/{outcome.report.max_score}"
-                      if outcome.status == "graded" else
-                      f"{outcome.status}: {clean_text(outcome.report.error, 160)}")
-            progress.console.print(f"{mark} {escape(clean_text(outcome.student.id, 80))} "
-                                   f"{escape(detail)}", soft_wrap=True, highlight=False)
+            mark = {"graded": "[green]✔[/]", "mismatch": "[red]✘[/]"}.get(
+                outcome.status, "[magenta]![/]"
+            )
+            detail = (
+                f"{outcome.score}/{outcome.report.max_score}"
+                if outcome.status == "graded"
+                else f"{outcome.status}: {clean_text(outcome.report.error, 160)}"
+            )
+            progress.console.print(
+                f"{mark} {escape(clean_text(outcome.student.id, 80))} {escape(detail)}",
+                soft_wrap=True,
+                highlight=False,
+            )
 
         yield show
 
@@ -220,6 +305,7 @@ def _live(console: Console, total: int, what: str) -> Iterator[Callable[[Outcome
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """Let `kill` stop a grading run the way Ctrl-C does: finished rows kept, exports written."""
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
@@ -238,9 +324,13 @@ def _summary(console: Console, rows: list[GradeRow], out_dir: Path, total: int) 
     """Print what the run recorded and where the exports are."""
     graded = [row for row in rows if row.status == "graded"]
     missing = [row for row in rows if not row.judged]
-    console.print(f"{len(rows)}/{total} students in the gradebook: {len(graded)} graded, "
-                  f"{len(missing)} not graded (unreachable or timed out), "
-                  f"{sum(row.status == 'mismatch' for row in rows)} mismatched environments, "
-                  f"{sum(bool(row.flags) for row in rows)} flagged")
-    console.print(f"results in {escape(str(out_dir))}: report.html, gradebook.csv, "
-                  "gradebook.sqlite, junit.xml, moodle.csv, canvas.csv, results/")
+    console.print(
+        f"{len(rows)}/{total} students in the gradebook: {len(graded)} graded, "
+        f"{len(missing)} not graded (unreachable or timed out), "
+        f"{sum(row.status == 'mismatch' for row in rows)} mismatched environments, "
+        f"{sum(bool(row.flags) for row in rows)} flagged"
+    )
+    console.print(
+        f"results in {escape(str(out_dir))}: report.html, gradebook.csv, "
+        "gradebook.sqlite, junit.xml, moodle.csv, canvas.csv, results/"
+    )

@@ -22,9 +22,11 @@ from checker.plugin import TARGET_PARAM
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add the events file option."""
     parser.getgroup("lab").addoption(
-        "--class-events", metavar="FILE",
+        "--class-events",
+        metavar="FILE",
         help="append a line `start <spec>` each time checks move on to another target, then "
-             "`identity <json>` with what the target says of itself")
+        "`identity <json>` with what the target says of itself",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

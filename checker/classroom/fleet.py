@@ -23,8 +23,9 @@ def _quiet(_: str) -> None:
     """Progress sink that shows nothing."""
 
 
-def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
-             progress: Progress = _quiet) -> dict[str, str]:
+def class_up(
+    lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4, progress: Progress = _quiet
+) -> dict[str, str]:
     """Start a fresh environment for every roster student without a target of their own.
 
     Returns:
@@ -41,8 +42,12 @@ def class_up(lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4,
 
     def start(student: Student) -> tuple[str, str]:
         seed = seeds[student.id]
-        spec = environments.start(lab, environments.container_name(lab.id, student.id),
-                                  environment=seed.environment, labels=seed.labels)
+        spec = environments.start(
+            lab,
+            environments.container_name(lab.id, student.id),
+            environment=seed.environment,
+            labels=seed.labels,
+        )
         progress(f"started {spec}")
         return student.id, spec
 
@@ -56,10 +61,14 @@ def class_down(lab: Lab, roster: Roster | None = None, *, progress: Progress = _
     Returns:
         How many containers were removed.
     """
-    names = {environments.container_name(lab.id, s.id)
-             for s in (roster.students if roster else ()) if s.managed}
+    names = {
+        environments.container_name(lab.id, s.id)
+        for s in (roster.students if roster else ())
+        if s.managed
+    }
     labelled = environments.client().containers.list(
-        all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"})
+        all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"}
+    )
     names |= {container.name for container in labelled}
     removed = 0
     for name in sorted(names):

@@ -37,9 +37,11 @@ CREATE TABLE IF NOT EXISTS grades (
   PRIMARY KEY (run_id, student, lab)
 );
 """
-_COLUMNS = ("run_id, student, lab, name, email, section, lms_id, slug, target, status, score, "
-            "max_score, error, tasks, nonce, nonce_status, nonce_owner, hostname, machine_id, "
-            "host_keys, flags, seconds, graded_at, report")
+_COLUMNS = (
+    "run_id, student, lab, name, email, section, lms_id, slug, target, status, score, "
+    "max_score, error, tasks, nonce, nonce_status, nonce_owner, hostname, machine_id, "
+    "host_keys, flags, seconds, graded_at, report"
+)
 
 
 class Gradebook:
@@ -64,7 +66,8 @@ class Gradebook:
         with self._lock:
             cursor = self._db.execute(
                 "INSERT INTO runs (lab, lab_uuid, engine, roster, started) VALUES (?,?,?,?,?)",
-                (lab_id, lab_uuid, engine, roster, _now()))
+                (lab_id, lab_uuid, engine, roster, _now()),
+            )
             return int(cursor.lastrowid or 0)
 
     def last_run(self, lab_id: str) -> int | None:
@@ -79,26 +82,45 @@ class Gradebook:
 
     def graded(self, run_id: int, lab_id: str) -> set[str]:
         """Ids of the students the run has a row for."""
-        rows = self._db.execute("SELECT student FROM grades WHERE run_id = ? AND lab = ?",
-                                (run_id, lab_id))
+        rows = self._db.execute(
+            "SELECT student FROM grades WHERE run_id = ? AND lab = ?", (run_id, lab_id)
+        )
         return {row[0] for row in rows}
 
     def record(self, run_id: int, outcome: Outcome) -> bool:
         """Store one outcome (committed at once); return False when the row already exists."""
         student, report, found = outcome.student, outcome.report, outcome.probe
         values = (
-            run_id, student.id, report.lab, student.name, student.email, student.section,
-            student.lms_id, student.slug, outcome.spec, outcome.status, outcome.score,
-            report.max_score, report.error,
+            run_id,
+            student.id,
+            report.lab,
+            student.name,
+            student.email,
+            student.section,
+            student.lms_id,
+            student.slug,
+            outcome.spec,
+            outcome.status,
+            outcome.score,
+            report.max_score,
+            report.error,
             json.dumps({task.id: task.status for task in report.tasks}),
-            found.nonce, outcome.nonce_status, outcome.nonce_owner, found.hostname,
-            found.machine_id, found.host_keys, json.dumps(outcome.flags), outcome.seconds, _now(),
+            found.nonce,
+            outcome.nonce_status,
+            outcome.nonce_owner,
+            found.hostname,
+            found.machine_id,
+            found.host_keys,
+            json.dumps(outcome.flags),
+            outcome.seconds,
+            _now(),
             json.dumps(report.to_dict()),
         )
         with self._lock:
             cursor = self._db.execute(
-                f"INSERT OR IGNORE INTO grades ({_COLUMNS}) "
-                f"VALUES ({','.join('?' * len(values))})", values)
+                f"INSERT OR IGNORE INTO grades ({_COLUMNS}) VALUES ({','.join('?' * len(values))})",
+                values,
+            )
             return cursor.rowcount == 1
 
     def rows(self, run_id: int, lab_id: str) -> list[GradeRow]:
@@ -107,21 +129,42 @@ class Gradebook:
         try:
             found = self._db.execute(
                 "SELECT * FROM grades WHERE run_id = ? AND lab = ? ORDER BY student",
-                (run_id, lab_id)).fetchall()
+                (run_id, lab_id),
+            ).fetchall()
         finally:
             self._db.row_factory = None
         return [_row(dict(item)) for item in found]
 
 
 def _row(data: dict[str, Any]) -> GradeRow:
-    text = {key: data[key] or "" for key in (
-        "name", "email", "section", "lms_id", "error", "nonce", "nonce_status", "nonce_owner",
-        "hostname", "machine_id", "host_keys")}
+    text = {
+        key: data[key] or ""
+        for key in (
+            "name",
+            "email",
+            "section",
+            "lms_id",
+            "error",
+            "nonce",
+            "nonce_status",
+            "nonce_owner",
+            "hostname",
+            "machine_id",
+            "host_keys",
+        )
+    }
     return GradeRow(
-        student=data["student"], slug=data["slug"], target=data["target"],
-        status=data["status"], score=data["score"], max_score=data["max_score"],
-        report=Report.from_dict(json.loads(data["report"])), seconds=data["seconds"] or 0.0,
-        graded_at=data["graded_at"], flags=tuple(json.loads(data["flags"])), **text,
+        student=data["student"],
+        slug=data["slug"],
+        target=data["target"],
+        status=data["status"],
+        score=data["score"],
+        max_score=data["max_score"],
+        report=Report.from_dict(json.loads(data["report"])),
+        seconds=data["seconds"] or 0.0,
+        graded_at=data["graded_at"],
+        flags=tuple(json.loads(data["flags"])),
+        **text,
     )
 
 

@@ -63,11 +63,26 @@ class Outcome:
 
 def empty_report(lab: Lab, spec: str, error: str) -> Report:
     """A report for a target whose checks did not run: every task an error, no points."""
-    tasks = tuple(TaskResult(id=task.id, title=task.title, status="error", points=0,
-                             max_points=task.points, hint=task.hint, hidden=task.hidden)
-                  for task in lab.tasks)
-    return Report(lab=lab.id, lab_uuid=lab.uuid, target=spec, tasks=tasks, gradable=False,
-                  error=clean_text(error, 500))
+    tasks = tuple(
+        TaskResult(
+            id=task.id,
+            title=task.title,
+            status="error",
+            points=0,
+            max_points=task.points,
+            hint=task.hint,
+            hidden=task.hidden,
+        )
+        for task in lab.tasks
+    )
+    return Report(
+        lab=lab.id,
+        lab_uuid=lab.uuid,
+        target=spec,
+        tasks=tasks,
+        gradable=False,
+        error=clean_text(error, 500),
+    )
 
 
 def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tuple[str, str]:
@@ -93,8 +108,13 @@ def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tu
 class _Run:
     """The shared state of one grading run (workers, probes, the outcome sink)."""
 
-    def __init__(self, lab: Lab, students: list[Student], state: ClassState | None,
-                 on_outcome: Callable[[Outcome], None] | None) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        students: list[Student],
+        state: ClassState | None,
+        on_outcome: Callable[[Outcome], None] | None,
+    ) -> None:
         self.lab = lab
         self.state = state
         self.on_outcome = on_outcome
@@ -120,21 +140,38 @@ class _Run:
             found = self.probes.get(spec, Probe(spec, "unreachable"))
             if status == "graded" and not found.identified:
                 status = found.status if found.status != "ok" else "error"
-                report = empty_report(self.lab, spec, found.error or
-                                      "the grading session did not read whose environment it is")
+                report = empty_report(
+                    self.lab,
+                    spec,
+                    found.error or "the grading session did not read whose environment it is",
+                )
             for student in self.by_spec.get(spec, []):
                 if student.id in self.settled:
                     continue
                 nonce_status, owner = verify_nonce(student, found, self.state)
                 mine, theirs = status, report
                 if nonce_status == "mismatch" and status in ("graded", "mismatch"):
-                    whose = f"the nonce seeded for {owner!r}" if owner else \
-                        "no nonce seeded for them"
-                    mine, theirs = "mismatch", empty_report(
-                        self.lab, spec,
-                        f"this environment is not the learner's: it carries {whose}")
-                outcome = Outcome(student, spec, mine, theirs, found, nonce_status, owner,
-                                  round(time.monotonic() - self.started.get(spec, 0.0), 3))
+                    whose = (
+                        f"the nonce seeded for {owner!r}" if owner else "no nonce seeded for them"
+                    )
+                    mine, theirs = (
+                        "mismatch",
+                        empty_report(
+                            self.lab,
+                            spec,
+                            f"this environment is not the learner's: it carries {whose}",
+                        ),
+                    )
+                outcome = Outcome(
+                    student,
+                    spec,
+                    mine,
+                    theirs,
+                    found,
+                    nonce_status,
+                    owner,
+                    round(time.monotonic() - self.started.get(spec, 0.0), 3),
+                )
                 self.outcomes.append(outcome)
                 self.settled.add(student.id)
                 if self.on_outcome:
@@ -155,8 +192,12 @@ class _Run:
         # The engine's error type leads the message, maybe behind the plugin's TargetError.
         timed_out = any(name in error for name in _ENGINE_TIMEOUTS)
         with self.lock:
-            self.probes[spec] = identify(self.probes.get(spec, Probe(spec, "ok")),
-                                         event["output"], error, timed_out=timed_out)
+            self.probes[spec] = identify(
+                self.probes.get(spec, Probe(spec, "ok")),
+                event["output"],
+                error,
+                timed_out=timed_out,
+            )
 
     def report(self, report: Report) -> None:
         """A batch reported a target; one the session left unfinished stays for `--resume`."""
@@ -178,8 +219,9 @@ def classify(report: Report) -> str | None:
     if not report.gradable:
         lowered = report.error.lower()
         return "timeout" if "time" in lowered or "did not finish" in lowered else "unreachable"
-    messages = [check.message for task in report.tasks for check in task.checks
-                if check.outcome == "error"]
+    messages = [
+        check.message for task in report.tasks for check in task.checks if check.outcome == "error"
+    ]
     if any(message.startswith(_ENGINE_TIMEOUTS) for message in messages):
         return "timeout"
     if any(message.startswith(_ENGINE_LOST) for message in messages):
@@ -196,10 +238,17 @@ def default_jobs() -> int:
     return max(2, os.cpu_count() or 2)
 
 
-def grade_class(lab: Lab, students: Iterable[Student], *, engine: str = "persistent",
-                jobs: int | None = None, target_timeout: float = 60.0,
-                include_hidden: bool = True, state: ClassState | None = None,
-                on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+def grade_class(
+    lab: Lab,
+    students: Iterable[Student],
+    *,
+    engine: str = "persistent",
+    jobs: int | None = None,
+    target_timeout: float = 60.0,
+    include_hidden: bool = True,
+    state: ClassState | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     """Grade every learner's environment; return one outcome per learner.
 
     Args:
@@ -220,14 +269,19 @@ def grade_class(lab: Lab, students: Iterable[Student], *, engine: str = "persist
     run = _Run(lab, list(students), state, on_outcome)
     specs = list(run.by_spec)
     batch_max = max(1, -(-len(specs) // max(1, jobs)))
-    with ThreadPoolExecutor(max_workers=min(16, max(4, 2 * jobs)),
-                            thread_name_prefix="k2c-probe") as probes, \
-            ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="k2c-grade") as pool:
+    with (
+        ThreadPoolExecutor(
+            max_workers=min(16, max(4, 2 * jobs)), thread_name_prefix="k2c-probe"
+        ) as probes,
+        ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="k2c-grade") as pool,
+    ):
         for spec in specs:
             run.started[spec] = time.monotonic()
         probing = [probes.submit(_probe_one, run, spec) for spec in specs]
-        workers = [pool.submit(_worker, run, engine, include_hidden, target_timeout, batch_max)
-                   for _ in range(max(1, jobs))]
+        workers = [
+            pool.submit(_worker, run, engine, include_hidden, target_timeout, batch_max)
+            for _ in range(max(1, jobs))
+        ]
         try:
             _wait_all(probing)
             for _ in workers:
@@ -246,8 +300,9 @@ def _probe_one(run: _Run, spec: str) -> None:
         run.probed(spec, look_outside(spec))
 
 
-def _worker(run: _Run, engine: str, include_hidden: bool, target_timeout: float,
-            batch_max: int) -> None:
+def _worker(
+    run: _Run, engine: str, include_hidden: bool, target_timeout: float, batch_max: int
+) -> None:
     """Take batches of ready targets until the end marker; check each batch in one session."""
     finished = False
     while not finished and not run.stop.is_set():
@@ -266,13 +321,23 @@ def _worker(run: _Run, engine: str, include_hidden: bool, target_timeout: float,
                 break
             batch.append(spec)
         try:
-            check_batch(run.lab, batch, engine=engine, include_hidden=include_hidden,
-                        target_timeout=target_timeout, on_report=run.report,
-                        on_identity=run.identified,
-                        on_timeout=lambda spec: run.emit(spec, "timeout", empty_report(
-                            run.lab, spec, f"checks did not finish within {target_timeout:.0f} s"
-                        )),
-                        stop=run.stop)
+            check_batch(
+                run.lab,
+                batch,
+                engine=engine,
+                include_hidden=include_hidden,
+                target_timeout=target_timeout,
+                on_report=run.report,
+                on_identity=run.identified,
+                on_timeout=lambda spec: run.emit(
+                    spec,
+                    "timeout",
+                    empty_report(
+                        run.lab, spec, f"checks did not finish within {target_timeout:.0f} s"
+                    ),
+                ),
+                stop=run.stop,
+            )
         except SessionFailed as exc:
             for spec in batch:
                 run.emit(spec, "error", empty_report(run.lab, spec, f"grader: {exc}"))

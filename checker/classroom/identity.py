@@ -62,8 +62,9 @@ def target_nonce(host: object) -> str:
     `assert target_nonce(host) in served_page`.
     """
     result = host.run("cat /proc/1/environ")  # type: ignore[attr-defined]
-    return parse_environ(result.stdout_bytes if hasattr(result, "stdout_bytes")
-                         else str(result.stdout).encode())
+    return parse_environ(
+        result.stdout_bytes if hasattr(result, "stdout_bytes") else str(result.stdout).encode()
+    )
 
 
 def parse_environ(data: bytes) -> str:
@@ -104,8 +105,11 @@ def load_state(path: Path, lab_id: str) -> ClassState:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return ClassState(lab=lab_id)
-    nonces = {str(k): str(v) for k, v in dict(data.get("nonces", {})).items()
-              if NONCE_PATTERN.match(str(v))}
+    nonces = {
+        str(k): str(v)
+        for k, v in dict(data.get("nonces", {})).items()
+        if NONCE_PATTERN.match(str(v))
+    }
     return ClassState(lab=lab_id, nonces=nonces, updated=str(data.get("updated", "")))
 
 

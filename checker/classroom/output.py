@@ -53,11 +53,18 @@ def write_outputs(out: Path, lab: Lab, rows: Sequence[GradeRow], run: str = "") 
     documents = {
         "gradebook.csv": gradebook_csv(lab, rows),
         "gradebook.json": json.dumps(
-            {"lab": lab.id, "lab_uuid": lab.uuid, "run": run,
-             "grades": [_json_row(row) for row in rows]}, indent=1),
+            {
+                "lab": lab.id,
+                "lab_uuid": lab.uuid,
+                "run": run,
+                "grades": [_json_row(row) for row in rows],
+            },
+            indent=1,
+        ),
         "report.html": class_report_html(lab, rows, run=run),
-        "junit.xml": junit_xml([row.report for row in rows],
-                               names=[f"{lab.id}@{row.student}" for row in rows]),
+        "junit.xml": junit_xml(
+            [row.report for row in rows], names=[f"{lab.id}@{row.student}" for row in rows]
+        ),
         "moodle.csv": moodle_csv(lab, rows),
         "canvas.csv": canvas_csv(lab, rows),
     }
@@ -76,7 +83,17 @@ def write_outputs(out: Path, lab: Lab, rows: Sequence[GradeRow], run: str = "") 
 
 
 def _json_row(row: GradeRow) -> dict[str, object]:
-    return {"student": row.student, "name": row.name, "email": row.email, "target": row.target,
-            "status": row.status, "score": row.score, "max_score": row.max_score,
-            "error": row.error, "nonce_status": row.nonce_status, "flags": list(row.flags),
-            "graded_at": row.graded_at, "report": row.report.to_dict()}
+    return {
+        "student": row.student,
+        "name": row.name,
+        "email": row.email,
+        "target": row.target,
+        "status": row.status,
+        "score": row.score,
+        "max_score": row.max_score,
+        "error": row.error,
+        "nonce_status": row.nonce_status,
+        "flags": list(row.flags),
+        "graded_at": row.graded_at,
+        "report": row.report.to_dict(),
+    }

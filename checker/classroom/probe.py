@@ -68,12 +68,16 @@ def identify(found: Probe, output: str, error: str = "", *, timed_out: bool = Fa
     """
     if error or "environ=" not in output:
         why = error or "the identity script printed nothing: is /bin/sh broken?"
-        return replace(found, status="timeout" if timed_out else "unreachable",
-                       error=clean_text(f"{found.spec}: {why}", 300))
+        return replace(
+            found,
+            status="timeout" if timed_out else "unreachable",
+            error=clean_text(f"{found.spec}: {why}", 300),
+        )
     values = parse_dump(output)
     keys = values.get("host_keys", b"")
     return replace(
-        found, identified=True,
+        found,
+        identified=True,
         nonce=parse_environ(values.get("environ", b"")),
         hostname=_text(values.get("hostname", b""), 256),
         machine_id=_text(values.get("machine_id", b""), 64),

@@ -103,8 +103,9 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     if "id" not in header:
-        raise RosterError(f"{path}:1: the header row needs an `id` column (columns: "
-                          + ", ".join(FIELDS) + ")")
+        raise RosterError(
+            f"{path}:1: the header row needs an `id` column (columns: " + ", ".join(FIELDS) + ")"
+        )
     unknown = [name for name in header if name not in FIELDS]
     if unknown:
         raise RosterError(f"{path}:1: unknown column {unknown[0]!r} (known: {', '.join(FIELDS)})")
@@ -140,10 +141,12 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             raise RosterError(f"{path}:{line}: a student is a mapping with at least an `id`")
         unknown = [str(key) for key in item if key not in FIELDS]
         if unknown:
-            raise RosterError(f"{path}:{line}: unknown field {unknown[0]!r} "
-                              f"(known: {', '.join(FIELDS)})")
-        rows.append((line, {key: "" if value is None else str(value)
-                            for key, value in item.items()}))
+            raise RosterError(
+                f"{path}:{line}: unknown field {unknown[0]!r} (known: {', '.join(FIELDS)})"
+            )
+        rows.append(
+            (line, {key: "" if value is None else str(value) for key, value in item.items()})
+        )
     return rows
 
 
@@ -154,16 +157,24 @@ def _student(path: Path, line: int, row: dict[str, Any]) -> Student:
     if not student_id:
         raise RosterError(f"{where}: the student has no id")
     if _CONTROL.search(student_id) or len(student_id) > ID_LIMIT:
-        raise RosterError(f"{where}: id {student_id[:40]!r} has control characters or is "
-                          f"longer than {ID_LIMIT}")
+        raise RosterError(
+            f"{where}: id {student_id[:40]!r} has control characters or is longer than {ID_LIMIT}"
+        )
     for key in ("name", "email", "section", "lms_id", "target", "key"):
         if _CONTROL.search(values[key]):
             raise RosterError(f"{where}: field {key} has control characters")
     if values["email"] and not _EMAIL.match(values["email"]):
         raise RosterError(f"{where}: {values['email']!r} is not an email address")
     target = _target(where, path, values["target"], values["key"])
-    return Student(id=student_id, name=values["name"], email=values["email"],
-                   section=values["section"], lms_id=values["lms_id"], target=target, line=line)
+    return Student(
+        id=student_id,
+        name=values["name"],
+        email=values["email"],
+        section=values["section"],
+        lms_id=values["lms_id"],
+        target=target,
+        line=line,
+    )
 
 
 def _target(where: str, path: Path, spec: str, key: str) -> str:
@@ -200,4 +211,3 @@ def _refuse_duplicates(path: Path, students: list[Student]) -> None:
                     f"{first.id!r} on line {first.line} ({student.slug!r})"
                 )
             seen[key] = student
-

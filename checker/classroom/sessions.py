@@ -32,8 +32,10 @@ _POLL = 0.05
 
 # A session must not outlive the grader: if `lab grade` is killed (even by SIGKILL), the kernel
 # kills its pytest sessions too (PR_SET_PDEATHSIG), instead of leaving them grading for no one.
-_LAUNCH = ("import ctypes, os, sys; ctypes.CDLL(None).prctl(1, 9, 0, 0, 0); "
-           "os.execv(sys.argv[1], sys.argv[1:])")
+_LAUNCH = (
+    "import ctypes, os, sys; ctypes.CDLL(None).prctl(1, 9, 0, 0, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 class SessionFailed(Exception):
@@ -49,10 +51,18 @@ class Batch:
     hung: str | None = None
 
 
-def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool,
-                target_timeout: float, on_report: Callable[[Report], None],
-                on_identity: Callable[[dict[str, str]], None],
-                on_timeout: Callable[[str], None], stop: threading.Event) -> None:
+def check_batch(
+    lab: Lab,
+    specs: list[str],
+    *,
+    engine: str,
+    include_hidden: bool,
+    target_timeout: float,
+    on_report: Callable[[Report], None],
+    on_identity: Callable[[dict[str, str]], None],
+    on_timeout: Callable[[str], None],
+    stop: threading.Event,
+) -> None:
     """Check every target of the batch, restarting the session past any target that hangs.
 
     Each target's identity (`checker.classroom.events`) is handed to `on_identity` before its
@@ -65,9 +75,16 @@ def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool
     remaining = list(specs)
     while remaining and not stop.is_set():
         batch = Batch(remaining)
-        _session(lab, batch, engine=engine, include_hidden=include_hidden,
-                 target_timeout=target_timeout, on_report=on_report, on_identity=on_identity,
-                 stop=stop)
+        _session(
+            lab,
+            batch,
+            engine=engine,
+            include_hidden=include_hidden,
+            target_timeout=target_timeout,
+            on_report=on_report,
+            on_identity=on_identity,
+            stop=stop,
+        )
         if batch.hung is not None:
             on_timeout(batch.hung)
         remaining = [s for s in remaining if s not in batch.done and s != batch.hung]
@@ -75,27 +92,45 @@ def check_batch(lab: Lab, specs: list[str], *, engine: str, include_hidden: bool
             raise SessionFailed("the checks session ended before reporting every target")
 
 
-def _session(lab: Lab, batch: Batch, *, engine: str, include_hidden: bool,
-             target_timeout: float, on_report: Callable[[Report], None],
-             on_identity: Callable[[dict[str, str]], None], stop: threading.Event) -> None:
+def _session(
+    lab: Lab,
+    batch: Batch,
+    *,
+    engine: str,
+    include_hidden: bool,
+    target_timeout: float,
+    on_report: Callable[[Report], None],
+    on_identity: Callable[[dict[str, str]], None],
+    stop: threading.Event,
+) -> None:
     with tempfile.TemporaryDirectory(prefix="k2c-grade-") as name:
         folder = Path(name)
         report, stream, events = folder / "report.json", folder / "stream.jsonl", folder / "ev"
-        argv = pytest_argv(lab, batch.specs, engine=engine, include_hidden=include_hidden,
-                           report=report, stream=stream)
+        argv = pytest_argv(
+            lab,
+            batch.specs,
+            engine=engine,
+            include_hidden=include_hidden,
+            report=report,
+            stream=stream,
+        )
         argv += ["-p", "checker.classroom.events", "--class-events", str(events)]
         if sys.platform.startswith("linux"):
             argv = [sys.executable, "-c", _LAUNCH, *argv]
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-               "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
         output = folder / "output.txt"
         with output.open("w+b") as sink:
             # Its own process group, so one kill takes pytest and every `docker exec` it started.
-            proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=env,
-                                    cwd=folder, start_new_session=True)
+            proc = subprocess.Popen(
+                argv,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=folder,
+                start_new_session=True,
+            )
             try:
-                _watch(proc, batch, stream, events, target_timeout, on_report, on_identity,
-                       stop)
+                _watch(proc, batch, stream, events, target_timeout, on_report, on_identity, stop)
             finally:
                 if proc.poll() is None:
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -105,13 +140,15 @@ def _session(lab: Lab, batch: Batch, *, engine: str, include_hidden: bool,
         _finish(lab, batch, report, output, on_report)
 
 
-def _finish(lab: Lab, batch: Batch, report: Path, output: Path,
-            on_report: Callable[[Report], None]) -> None:
+def _finish(
+    lab: Lab, batch: Batch, report: Path, output: Path, on_report: Callable[[Report], None]
+) -> None:
     """Hand on what the final report says of targets the stream did not report."""
     if not report.exists():
         tail = output.read_bytes().decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise SessionFailed(f"pytest could not check {lab.id}: "
-                            + clean_text(" | ".join(tail), 500))
+        raise SessionFailed(
+            f"pytest could not check {lab.id}: " + clean_text(" | ".join(tail), 500)
+        )
     data = json.loads(report.read_text(encoding="utf-8"))
     if data["content_error"]:
         raise ManifestError(data["content_error"])
@@ -121,9 +158,16 @@ def _finish(lab: Lab, batch: Batch, report: Path, output: Path,
             on_report(Report.from_dict(item))
 
 
-def _watch(proc: subprocess.Popen[bytes], batch: Batch, stream: Path, events: Path,
-           target_timeout: float, on_report: Callable[[Report], None],
-           on_identity: Callable[[dict[str, str]], None], stop: threading.Event) -> None:
+def _watch(
+    proc: subprocess.Popen[bytes],
+    batch: Batch,
+    stream: Path,
+    events: Path,
+    target_timeout: float,
+    on_report: Callable[[Report], None],
+    on_identity: Callable[[dict[str, str]], None],
+    stop: threading.Event,
+) -> None:
     """Hand on identities and reports as they land; stop at the first target that hangs."""
     started = time.monotonic()
     current, since = None, started
@@ -148,8 +192,9 @@ def _watch(proc: subprocess.Popen[bytes], batch: Batch, stream: Path, events: Pa
             batch.hung = current
             return
         if current is None and now - started > STARTUP_TIMEOUT + target_timeout:
-            raise SessionFailed(f"the checks session did not start within "
-                                f"{STARTUP_TIMEOUT + target_timeout:.0f} s")
+            raise SessionFailed(
+                f"the checks session did not start within {STARTUP_TIMEOUT + target_timeout:.0f} s"
+            )
         time.sleep(_POLL)
 
 

@@ -15,8 +15,12 @@ from checker.exports.grades import GradeRow
 
 
 def _values(row: GradeRow) -> dict[str, str]:
-    values = {"target": row.target, "hostname": row.hostname, "ssh host keys": row.host_keys,
-              "nonce": row.nonce}
+    values = {
+        "target": row.target,
+        "hostname": row.hostname,
+        "ssh host keys": row.host_keys,
+        "nonce": row.nonce,
+    }
     if not row.target.startswith("docker://"):
         values["machine id"] = row.machine_id
     return values

@@ -22,15 +22,17 @@ def gradescope_results(row: GradeRow) -> dict[str, Any]:
         output = task.message if task.status != "passed" else ""
         if task.status == "error" and not output:
             output = row.error or "this task could not be checked"
-        tests.append({
-            "name": clean_text(task.title, 200),
-            "number": task.id,
-            "score": task.points if passed else 0,
-            "max_score": task.max_points,
-            "status": "passed" if passed else "failed",
-            "output": clean_text(output, OUTPUT_LIMIT),
-            "visibility": "after_published" if task.hidden else "visible",
-        })
+        tests.append(
+            {
+                "name": clean_text(task.title, 200),
+                "number": task.id,
+                "score": task.points if passed else 0,
+                "max_score": task.max_points,
+                "status": "passed" if passed else "failed",
+                "output": clean_text(output, OUTPUT_LIMIT),
+                "visibility": "after_published" if task.hidden else "visible",
+            }
+        )
     return {
         "score": row.score,
         "max_score": row.max_score,

@@ -45,9 +45,13 @@ def class_report_html(lab: Lab, rows: Sequence[GradeRow], *, run: str = "") -> s
         f"<h1>{_text(lab.title)}</h1>",
         f"<p>lab <code>{_text(lab.id)}</code> {_text(run)}: {len(rows)} students "
         f"({_text(summary)}); mean score of those graded {mean:.2f}/{lab.max_score}</p>",
-        "<h2>Score distribution</h2>", _histogram(judged, lab.max_score),
-        "<h2>Students x tasks</h2>", _matrix(lab, rows),
-        _unreachable(rows), _flags(rows), "</body></html>\n",
+        "<h2>Score distribution</h2>",
+        _histogram(judged, lab.max_score),
+        "<h2>Students x tasks</h2>",
+        _matrix(lab, rows),
+        _unreachable(rows),
+        _flags(rows),
+        "</body></html>\n",
     ]
     return "\n".join(parts)
 
@@ -56,9 +60,12 @@ def _matrix(lab: Lab, rows: Sequence[GradeRow]) -> str:
     heads = "".join(
         f"<th class='{'hidden' if task.hidden else ''}' title='{_text(task.title)}'>"
         f"{_text(task.id)}{' (hidden)' if task.hidden else ''}<br>{task.points} pt</th>"
-        for task in lab.tasks)
-    lines = [f"<table><tr><th>student</th><th>name</th><th>status</th><th>score</th>{heads}"
-             "<th>identity</th></tr>"]
+        for task in lab.tasks
+    )
+    lines = [
+        f"<table><tr><th>student</th><th>name</th><th>status</th><th>score</th>{heads}"
+        "<th>identity</th></tr>"
+    ]
     for row in rows:
         tasks = {task.id: task for task in row.report.tasks}
         cells = []
@@ -68,11 +75,13 @@ def _matrix(lab: Lab, rows: Sequence[GradeRow]) -> str:
             title = _text(result.message, 500) if result and result.message else ""
             cells.append(f"<td class='{status}' title='{title}'>{_MARK[status]}</td>")
         identity = _text(row.nonce_status) + "".join(
-            f"<br><span class='flag'>{_text(flag)}</span>" for flag in row.flags)
+            f"<br><span class='flag'>{_text(flag)}</span>" for flag in row.flags
+        )
         lines.append(
             f"<tr class='{'' if row.judged else 'unjudged'}'><td>{_text(row.student)}</td>"
             f"<td>{_text(row.name)}</td><td>{_text(row.status)}</td>"
-            f"<td>{row.score}/{row.max_score}</td>{''.join(cells)}<td>{identity}</td></tr>")
+            f"<td>{row.score}/{row.max_score}</td>{''.join(cells)}<td>{identity}</td></tr>"
+        )
     lines.append("</table>")
     return "\n".join(lines)
 
@@ -91,21 +100,31 @@ def _histogram(rows: Sequence[GradeRow], max_score: int) -> str:
             f"<rect x='{x}' y='{150 - size}' width='{bar}' height='{size}' fill='#4a7bd0'>"
             f"<title>{count} students scored {score}</title></rect>"
             f"<text x='{x + bar // 2}' y='168' text-anchor='middle' font-size='11'>{score}</text>"
-            + (f"<text x='{x + bar // 2}' y='{146 - size}' text-anchor='middle' "
-               f"font-size='11'>{count}</text>" if count else ""))
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-            f"role='img' aria-label='score distribution'>"
-            f"<line x1='25' y1='150' x2='{width - 5}' y2='150' stroke='#333'/>"
-            + "".join(bars) + "</svg>")
+            + (
+                f"<text x='{x + bar // 2}' y='{146 - size}' text-anchor='middle' "
+                f"font-size='11'>{count}</text>"
+                if count
+                else ""
+            )
+        )
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+        f"role='img' aria-label='score distribution'>"
+        f"<line x1='25' y1='150' x2='{width - 5}' y2='150' stroke='#333'/>"
+        + "".join(bars)
+        + "</svg>"
+    )
 
 
 def _unreachable(rows: Sequence[GradeRow]) -> str:
     missing = [row for row in rows if not row.judged]
     if not missing:
         return "<h2>Not graded</h2><p>Every target answered.</p>"
-    items = "".join(f"<li><b>{_text(row.student)}</b> ({_text(row.status)}) "
-                    f"<code>{_text(row.target)}</code>: <pre>{_text(row.error, 500)}</pre></li>"
-                    for row in missing)
+    items = "".join(
+        f"<li><b>{_text(row.student)}</b> ({_text(row.status)}) "
+        f"<code>{_text(row.target)}</code>: <pre>{_text(row.error, 500)}</pre></li>"
+        for row in missing
+    )
     return f"<h2>Not graded ({len(missing)})</h2><ul>{items}</ul>"
 
 
@@ -115,7 +134,10 @@ def _flags(rows: Sequence[GradeRow]) -> str:
         return "<h2>Anti-cheat</h2><p>No environment shared, copied or mismatched.</p>"
     items = "".join(
         f"<li><b>{_text(row.student)}</b>: "
-        + "; ".join(_text(flag) for flag in (*row.flags,
-                                              *([row.error] if row.status == "mismatch" else [])))
-        + "</li>" for row in flagged)
+        + "; ".join(
+            _text(flag) for flag in (*row.flags, *([row.error] if row.status == "mismatch" else []))
+        )
+        + "</li>"
+        for row in flagged
+    )
     return f"<h2>Anti-cheat ({len(flagged)})</h2><ul>{items}</ul>"

@@ -22,22 +22,27 @@ def junit_xml(reports: Iterable[Report], names: Sequence[str] | None = None) -> 
     for number, report in enumerate(reports):
         name = names[number] if names is not None else f"{report.lab}@{report.target}"
         suite = ET.SubElement(
-            root, "testsuite", name=name,
+            root,
+            "testsuite",
+            name=name,
             tests=str(len(report.tasks)),
             failures=str(sum(task.status == "failed" for task in report.tasks)),
             errors=str(sum(task.status == "error" for task in report.tasks)),
         )
         if report.error:
             ET.SubElement(suite, "properties").append(
-                ET.Element("property", name="target_error", value=report.error))
+                ET.Element("property", name="target_error", value=report.error)
+            )
         for task in report.tasks:
             duration = sum(check.duration for check in task.checks)
-            case = ET.SubElement(suite, "testcase", classname=report.lab, name=task.id,
-                                 time=f"{duration:.3f}")
+            case = ET.SubElement(
+                suite, "testcase", classname=report.lab, name=task.id, time=f"{duration:.3f}"
+            )
             if task.status in ("failed", "error"):
                 tag = "failure" if task.status == "failed" else "error"
-                detail = ET.SubElement(case, tag, message=task.message.splitlines()[0]
-                                       if task.message else task.status)
+                detail = ET.SubElement(
+                    case, tag, message=task.message.splitlines()[0] if task.message else task.status
+                )
                 detail.text = f"{task.message}\nhint: {task.hint}" if task.hint else task.message
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -17,14 +17,41 @@ from checker.manifest import Lab
 def gradebook_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     """The class gradebook: one line per student, every task's status, evidence of identity."""
     task_ids = [task.id for task in lab.tasks]
-    header = ["student", "name", "email", "section", "target", "status", "score", "max_score",
-              *(f"task:{task_id}" for task_id in task_ids), "messages", "hostname", "nonce",
-              "flags", "error", "graded_at"]
+    header = [
+        "student",
+        "name",
+        "email",
+        "section",
+        "target",
+        "status",
+        "score",
+        "max_score",
+        *(f"task:{task_id}" for task_id in task_ids),
+        "messages",
+        "hostname",
+        "nonce",
+        "flags",
+        "error",
+        "graded_at",
+    ]
     lines = [
-        [row.student, row.name, row.email, row.section, row.target, row.status, row.score,
-         row.max_score, *(_task_status(row, task_id) for task_id in task_ids),
-         _messages(row), row.hostname, row.nonce_status, "; ".join(row.flags), row.error,
-         row.graded_at]
+        [
+            row.student,
+            row.name,
+            row.email,
+            row.section,
+            row.target,
+            row.status,
+            row.score,
+            row.max_score,
+            *(_task_status(row, task_id) for task_id in task_ids),
+            _messages(row),
+            row.hostname,
+            row.nonce_status,
+            "; ".join(row.flags),
+            row.error,
+            row.graded_at,
+        ]
         for row in rows
     ]
     return csv_text(header, lines)
@@ -36,8 +63,9 @@ def _task_status(row: GradeRow, task_id: str) -> str:
 
 def _messages(row: GradeRow) -> str:
     """The first failure message of each task not passed (learner output: made safe later)."""
-    return " | ".join(task.message for task in row.report.tasks
-                      if task.status != "passed" and task.message)
+    return " | ".join(
+        task.message for task in row.report.tasks if task.status != "passed" and task.message
+    )
 
 
 def moodle_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
@@ -47,8 +75,10 @@ def moodle_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     grade item; `Feedback` can be mapped to that item's feedback.
     """
     header = ["ID number", "Email address", "Full name", lab.title, "Feedback"]
-    lines = [[row.student, row.email, row.name, row.score if row.judged else "",
-              _feedback(row)] for row in rows]
+    lines = [
+        [row.student, row.email, row.name, row.score if row.judged else "", _feedback(row)]
+        for row in rows
+    ]
     return csv_text(header, lines)
 
 
@@ -62,8 +92,17 @@ def canvas_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     assignment = f"{lab.title} ({lab.id})"
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
     lines: list[list[object]] = [["Points Possible", "", "", "", "", lab.max_score]]
-    lines += [[row.name or row.student, row.lms_id, row.student, row.email, row.section,
-               row.score if row.judged else ""] for row in rows]
+    lines += [
+        [
+            row.name or row.student,
+            row.lms_id,
+            row.student,
+            row.email,
+            row.section,
+            row.score if row.judged else "",
+        ]
+        for row in rows
+    ]
     return csv_text(header, lines)
 
 

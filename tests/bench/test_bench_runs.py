@@ -28,8 +28,13 @@ def test_the_benchmark_prints_its_three_tables_and_the_ratios_line():
         assert title in out, out
     assert "floor: raw shells, a round trip per command" in out
     last = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"ratios: check=[\d.]+ class_serial=[\d.]+ class_xdist=[\d.]+ ssh=[\d.]+",
-                        last), last
-    leftover = subprocess.run(["docker", "ps", "-aq", "--filter", "label=k2c-bench"],
-                              capture_output=True, text=True, check=True).stdout
+    assert re.fullmatch(
+        r"ratios: check=[\d.]+ class_serial=[\d.]+ class_xdist=[\d.]+ ssh=[\d.]+", last
+    ), last
+    leftover = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "label=k2c-bench"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert leftover.strip() == "", "the benchmark left containers behind"

@@ -28,8 +28,11 @@ def lab_main() -> click.Group:
     return main
 
 
-def write_roster(path: Path, rows: Iterable[dict[str, str]],
-                 fields: tuple[str, ...] = ("id", "name", "email", "target")) -> Path:
+def write_roster(
+    path: Path,
+    rows: Iterable[dict[str, str]],
+    fields: tuple[str, ...] = ("id", "name", "email", "target"),
+) -> Path:
     """Write a CSV roster."""
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(fields))
@@ -39,16 +42,36 @@ def write_roster(path: Path, rows: Iterable[dict[str, str]],
     return path
 
 
-def make_report(lab: str = "echo", target: str = "docker://t", message: str = "",
-                passed: tuple[str, ...] = ("banner",)) -> Report:
+def make_report(
+    lab: str = "echo",
+    target: str = "docker://t",
+    message: str = "",
+    passed: tuple[str, ...] = ("banner",),
+) -> Report:
     """A report on the echo lab: `banner` (2 points) and hidden `motto` (1 point)."""
     tasks = []
-    for task_id, title, points, hidden in (("banner", "Write the banner", 2, False),
-                                            ("motto", "Write the motto", 1, True)):
+    for task_id, title, points, hidden in (
+        ("banner", "Write the banner", 2, False),
+        ("motto", "Write the motto", 1, True),
+    ):
         ok = task_id in passed
-        check = CheckResult(f"test_echo.py::test_{task_id}", "passed" if ok else "failed",
-                            "" if ok else message, 0.01,
-                            (Evidence(f"cat /srv/{task_id}", 0, "0" * 64),))
-        tasks.append(TaskResult(task_id, title, "passed" if ok else "failed",
-                                points if ok else 0, points, "a hint", hidden, (check,)))
+        check = CheckResult(
+            f"test_echo.py::test_{task_id}",
+            "passed" if ok else "failed",
+            "" if ok else message,
+            0.01,
+            (Evidence(f"cat /srv/{task_id}", 0, "0" * 64),),
+        )
+        tasks.append(
+            TaskResult(
+                task_id,
+                title,
+                "passed" if ok else "failed",
+                points if ok else 0,
+                points,
+                "a hint",
+                hidden,
+                (check,),
+            )
+        )
     return Report(lab=lab, target=target, tasks=tuple(tasks), lab_uuid="u")

@@ -28,8 +28,10 @@ pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[2]
 # Replace the container's shells by a script that never answers: `docker exec ... sh` hangs,
 # as it does when a learner's machine is wedged.
-HANG = ("cp /bin/dash /bin/realsh && printf '#!/bin/realsh\\nexec sleep infinity\\n' > /hang "
-        "&& chmod +x /hang && cp /hang /bin/bash && rm /bin/sh && cp /hang /bin/sh")
+HANG = (
+    "cp /bin/dash /bin/realsh && printf '#!/bin/realsh\\nexec sleep infinity\\n' > /hang "
+    "&& chmod +x /hang && cp /hang /bin/bash && rm /bin/sh && cp /hang /bin/sh"
+)
 FORMULA = ("=", "+", "@", "\t", "\r", "|", "%")
 
 
@@ -48,42 +50,61 @@ def down_after() -> Iterator[list[Lab]]:
 
 def _rows(out: Path) -> dict[str, tuple[str, int]]:
     with sqlite3.connect(out / "gradebook.sqlite") as db:
-        return {student: (status, score) for student, status, score in
-                db.execute("SELECT student, status, score FROM grades")}
+        return {
+            student: (status, score)
+            for student, status, score in db.execute("SELECT student, status, score FROM grades")
+        }
 
 
 def test_a_class_of_34_is_graded_and_broken_targets_are_not_failed(
-        tmp_path: Path, lab_main, cli, monkeypatch: pytest.MonkeyPatch,
-        down_after: list[Lab]) -> None:
+    tmp_path: Path, lab_main, cli, monkeypatch: pytest.MonkeyPatch, down_after: list[Lab]
+) -> None:
     monkeypatch.setenv("K2C_ROOT", str(REPO))
     lab = load_lab(REPO / "labs" / "namespaces")
     down_after.append(lab)
     ids = [f"ns-{number:02d}" for number in range(1, 35)]
-    roster = write_roster(tmp_path / "class.csv",
-                          [{"id": i, "name": i.upper(), "email": f"{i}@example.org",
-                            "target": ""} for i in ids])
-    result = cli.invoke(lab_main, ["class", "up", "namespaces", "--roster", str(roster),
-                                   "-j", "6"])
+    roster = write_roster(
+        tmp_path / "class.csv",
+        [{"id": i, "name": i.upper(), "email": f"{i}@example.org", "target": ""} for i in ids],
+    )
+    result = cli.invoke(lab_main, ["class", "up", "namespaces", "--roster", str(roster), "-j", "6"])
     assert result.exit_code == 0, result.output
     half = list(lab.tasks[: len(lab.tasks) // 2])
     expected = {i: lab.max_score for i in ids[:10]}
     expected |= {i: sum(t.points for t in half) for i in ids[10:20]}
     expected |= {i: 0 for i in ids[20:30]}
     with ThreadPoolExecutor(6) as pool:
-        solving = [pool.submit(apply_steps, lab, f"docker://k2c-namespaces-{i}", tasks)
-                   for i, tasks in [*((i, None) for i in ids[:10]),
-                                    *((i, half) for i in ids[10:20])]]
+        solving = [
+            pool.submit(apply_steps, lab, f"docker://k2c-namespaces-{i}", tasks)
+            for i, tasks in [*((i, None) for i in ids[:10]), *((i, half) for i in ids[10:20])]
+        ]
         for future in solving:
             future.result()
     for student in ids[30:33]:
-        subprocess.run(["docker", "stop", "-t", "0", f"k2c-namespaces-{student}"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["docker", "stop", "-t", "0", f"k2c-namespaces-{student}"],
+            check=True,
+            capture_output=True,
+        )
     _exec(f"k2c-namespaces-{ids[33]}", HANG)
 
     out = tmp_path / "out"
     started = time.monotonic()
-    result = cli.invoke(lab_main, ["grade", "namespaces", "--roster", str(roster), "--out",
-                                   str(out), "--jobs", "4", "--timeout", "20"])
+    result = cli.invoke(
+        lab_main,
+        [
+            "grade",
+            "namespaces",
+            "--roster",
+            str(roster),
+            "--out",
+            str(out),
+            "--jobs",
+            "4",
+            "--timeout",
+            "20",
+        ],
+    )
     elapsed = time.monotonic() - started
     assert result.exit_code == 3, result.output  # finished, some targets not gradable
     rows = _rows(out)
@@ -93,16 +114,24 @@ def test_a_class_of_34_is_graded_and_broken_targets_are_not_failed(
     assert rows[ids[33]] == ("timeout", 0)
     assert elapsed < 180
     with sqlite3.connect(out / "gradebook.sqlite") as db:
-        statuses = {s for (s,) in db.execute(
-            "SELECT nonce_status FROM grades WHERE status = 'graded'")}
-        report = json.loads(db.execute("SELECT report FROM grades WHERE student = ?",
-                                       (ids[0],)).fetchone()[0])
+        statuses = {
+            s for (s,) in db.execute("SELECT nonce_status FROM grades WHERE status = 'graded'")
+        }
+        report = json.loads(
+            db.execute("SELECT report FROM grades WHERE student = ?", (ids[0],)).fetchone()[0]
+        )
     assert statuses == {"verified"}
     evidence = [e for t in report["tasks"] for c in t["checks"] for e in c["evidence"]]
     assert evidence
     assert all(len(e["sha256"]) == 64 for e in evidence)
-    for name in ("gradebook.csv", "gradebook.json", "report.html", "junit.xml", "moodle.csv",
-                 "canvas.csv"):
+    for name in (
+        "gradebook.csv",
+        "gradebook.json",
+        "report.html",
+        "junit.xml",
+        "moodle.csv",
+        "canvas.csv",
+    ):
         assert (out / name).is_file(), name
     assert len(list((out / "results").glob("*.json"))) == 34
     page = (out / "report.html").read_text()
@@ -110,22 +139,42 @@ def test_a_class_of_34_is_graded_and_broken_targets_are_not_failed(
 
 
 def test_a_killed_run_keeps_its_rows_and_resume_grades_the_rest(
-        tmp_path: Path, lab_main, cli, echo_course: Path, down_after: list[Lab]) -> None:
+    tmp_path: Path, lab_main, cli, echo_course: Path, down_after: list[Lab]
+) -> None:
     lab = load_lab(ECHO_COURSE / "labs" / "echo")
     down_after.append(lab)
     ids = [f"kr-{number:02d}" for number in range(1, 13)]
-    roster = write_roster(tmp_path / "class.csv", [
-        {"id": i, "name": "", "email": "", "target": ""} for i in ids])
-    assert cli.invoke(lab_main, ["class", "up", "echo", "--roster", str(roster),
-                                 "-j", "6"]).exit_code == 0
+    roster = write_roster(
+        tmp_path / "class.csv", [{"id": i, "name": "", "email": "", "target": ""} for i in ids]
+    )
+    assert (
+        cli.invoke(lab_main, ["class", "up", "echo", "--roster", str(roster), "-j", "6"]).exit_code
+        == 0
+    )
     for student in ids[::2]:
         apply_steps(lab, f"docker://k2c-echo-{student}")
     out = tmp_path / "out"
-    argv = [sys.executable, "-c", "from checker.cli import main; main()", "grade", "echo",
-            "--roster", str(roster),
-            "--out", str(out), "--engine", "testinfra", "--jobs", "1"]
-    proc = subprocess.Popen(argv, env={**os.environ, "K2C_ROOT": str(ECHO_COURSE)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    argv = [
+        sys.executable,
+        "-c",
+        "from checker.cli import main; main()",
+        "grade",
+        "echo",
+        "--roster",
+        str(roster),
+        "--out",
+        str(out),
+        "--engine",
+        "testinfra",
+        "--jobs",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        argv,
+        env={**os.environ, "K2C_ROOT": str(ECHO_COURSE)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -142,56 +191,90 @@ def test_a_killed_run_keeps_its_rows_and_resume_grades_the_rest(
     # Its pytest session died with it (PR_SET_PDEATHSIG): nothing grades for no one.
     assert subprocess.run(["pgrep", "-f", "k2c-echo-kr-"], capture_output=True).returncode == 1
 
-    result = cli.invoke(lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out),
-                                   "--engine", "testinfra", "--resume"])
+    result = cli.invoke(
+        lab_main,
+        [
+            "grade",
+            "echo",
+            "--roster",
+            str(roster),
+            "--out",
+            str(out),
+            "--engine",
+            "testinfra",
+            "--resume",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert {i: rows[i] for i in kept} == kept  # finished rows were not graded again
     assert rows == {i: ("graded", 3 if n % 2 == 0 else 0) for n, i in enumerate(ids)}
     with sqlite3.connect(out / "gradebook.sqlite") as db:
-        assert db.execute("SELECT count(*), count(DISTINCT student), count(DISTINCT run_id) "
-                          "FROM grades").fetchone() == (len(ids), len(ids), 1)
+        assert db.execute(
+            "SELECT count(*), count(DISTINCT student), count(DISTINCT run_id) FROM grades"
+        ).fetchone() == (len(ids), len(ids), 1)
         assert db.execute("SELECT finished IS NOT NULL FROM runs").fetchall() == [(1,)]
 
 
 def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
-        tmp_path: Path, lab_main, cli, echo_course: Path, down_after: list[Lab]) -> None:
+    tmp_path: Path, lab_main, cli, echo_course: Path, down_after: list[Lab]
+) -> None:
     lab = load_lab(ECHO_COURSE / "labs" / "echo")
     down_after.append(lab)
     hostile_name = "<img src=x onerror=alert(1)>"
-    roster = write_roster(tmp_path / "class.csv", [
-        {"id": "../../evil", "name": hostile_name, "email": "", "target": ""},
-        {"id": "a;rm -rf /", "name": "=HYPERLINK(\"http://x\",\"y\")", "email": "",
-         "target": ""},
-        {"id": "stall", "name": "", "email": "", "target": ""},
-        {"id": "host", "name": "", "email": "", "target": "docker://k2c-echo-hostname"},
-        # Pointing the grader at a classmate's environment: its nonce is the classmate's.
-        {"id": "copycat", "name": "", "email": "", "target": "docker://k2c-echo-evil"},
-    ])
+    roster = write_roster(
+        tmp_path / "class.csv",
+        [
+            {"id": "../../evil", "name": hostile_name, "email": "", "target": ""},
+            {"id": "a;rm -rf /", "name": '=HYPERLINK("http://x","y")', "email": "", "target": ""},
+            {"id": "stall", "name": "", "email": "", "target": ""},
+            {"id": "host", "name": "", "email": "", "target": "docker://k2c-echo-hostname"},
+            # Pointing the grader at a classmate's environment: its nonce is the classmate's.
+            {"id": "copycat", "name": "", "email": "", "target": "docker://k2c-echo-evil"},
+        ],
+    )
     assert cli.invoke(lab_main, ["class", "up", "echo", "--roster", str(roster)]).exit_code == 0
     environments.client().containers.run(
-        environments.image_tag(lab), name="k2c-echo-hostname", detach=True,
-        hostname="=cmd|' /C calc'!A0", labels={CLASS_LABEL: lab.id, STUDENT_LABEL: "host"})
-    names = {c.labels[STUDENT_LABEL]: c.name for c in environments.client().containers.list(
-        filters={"label": f"{CLASS_LABEL}=echo"})}
-    assert names == {"../../evil": "k2c-echo-evil", "a;rm -rf /": "k2c-echo-a-rm-rf",
-                     "stall": "k2c-echo-stall", "host": "k2c-echo-hostname"}
+        environments.image_tag(lab),
+        name="k2c-echo-hostname",
+        detach=True,
+        hostname="=cmd|' /C calc'!A0",
+        labels={CLASS_LABEL: lab.id, STUDENT_LABEL: "host"},
+    )
+    names = {
+        c.labels[STUDENT_LABEL]: c.name
+        for c in environments.client().containers.list(filters={"label": f"{CLASS_LABEL}=echo"})
+    }
+    assert names == {
+        "../../evil": "k2c-echo-evil",
+        "a;rm -rf /": "k2c-echo-a-rm-rf",
+        "stall": "k2c-echo-stall",
+        "host": "k2c-echo-hostname",
+    }
     # What hostile output looks like: markup, a formula, ANSI escapes and terminal titles,
     # invalid UTF-8, and 10 MB of it.
-    _exec("k2c-echo-evil", "printf '=cmd|'\\'' /C calc'\\''!A0 <script>alert(1)</script>"
-          "\\033[2J\\033]0;pwned\\007\\377\\376' > /srv/banner"
-          " && head -c 10000000 /dev/zero | tr '\\0' '<' > /srv/motto")
+    _exec(
+        "k2c-echo-evil",
+        "printf '=cmd|'\\'' /C calc'\\''!A0 <script>alert(1)</script>"
+        "\\033[2J\\033]0;pwned\\007\\377\\376' > /srv/banner"
+        " && head -c 10000000 /dev/zero | tr '\\0' '<' > /srv/motto",
+    )
     _exec("k2c-echo-a-rm-rf", "printf '@SUM(1+1)*cmd|x\\n\\033[31m</td></table>' > /srv/banner")
     _exec("k2c-echo-stall", "mkfifo /srv/banner")  # reading it blocks: the check hangs
     before = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
 
     out = tmp_path / "out"
-    result = cli.invoke(lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out),
-                                   "--timeout", "10"])
+    result = cli.invoke(
+        lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out), "--timeout", "10"]
+    )
     assert result.exit_code == 3, result.output
-    assert _rows(out) == {"../../evil": ("graded", 0), "a;rm -rf /": ("graded", 0),
-                          "stall": ("timeout", 0), "host": ("graded", 0),
-                          "copycat": ("mismatch", 0)}
+    assert _rows(out) == {
+        "../../evil": ("graded", 0),
+        "a;rm -rf /": ("graded", 0),
+        "stall": ("timeout", 0),
+        "host": ("graded", 0),
+        "copycat": ("mismatch", 0),
+    }
     terminal = result.output
     assert not any(ch in terminal for ch in ("\x1b", "\x07", "\ufffd", "\udcff"))
     assert len(terminal) < 5000
@@ -216,7 +299,12 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
     assert "'=cmd|" in gradebook  # the learner's formula, neutralised
     assert "=cmd|' /C calc'!A0" in gradebook  # the hostile hostname is recorded, as text
     assert sorted(p.name for p in (out / "results").iterdir()) == [
-        "a-rm-rf.json", "copycat.json", "evil.json", "host.json", "stall.json"]
+        "a-rm-rf.json",
+        "copycat.json",
+        "evil.json",
+        "host.json",
+        "stall.json",
+    ]
     assert "graded environment belongs to ../../evil" in gradebook
     for path in (out / "results").iterdir():
         assert json.loads(path.read_text())["max_score"] == 3

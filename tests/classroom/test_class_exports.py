@@ -21,8 +21,10 @@ from checker.manifest import load_lab
 from checker.report import clean_text
 
 LAB = load_lab(ECHO_COURSE / "labs" / "echo")
-HOSTILE = ("<script>alert('x')</script><img src=x onerror=alert(1)>\x1b[31mRED\x1b]0;title\x07"
-           "\udcff\udcfe" + "A" * 10_000_000)
+HOSTILE = (
+    "<script>alert('x')</script><img src=x onerror=alert(1)>\x1b[31mRED\x1b]0;title\x07"
+    "\udcff\udcfe" + "A" * 10_000_000
+)
 
 
 def _row(student: str, status: str = "graded", message: str = "", **extra: object) -> GradeRow:
@@ -30,14 +32,20 @@ def _row(student: str, status: str = "graded", message: str = "", **extra: objec
     judged = status not in ("unreachable", "timeout", "error")
     score = report.score if status == "graded" else 0
     defaults: dict[str, object] = {
-        "slug": student, "target": f"docker://k2c-echo-{student}", "status": status,
-        "score": score, "max_score": 3, "report": report,
-        "error": "" if judged else "container 'x' is exited"}
+        "slug": student,
+        "target": f"docker://k2c-echo-{student}",
+        "status": status,
+        "score": score,
+        "max_score": 3,
+        "report": report,
+        "error": "" if judged else "container 'x' is exited",
+    }
     return GradeRow(student=student, **{**defaults, **extra})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-                                   "\t=1", "\r=1", " =1", "|x", "%x"])
+@pytest.mark.parametrize(
+    "value", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1", "|x", "%x"]
+)
 def test_formula_cells_are_neutralised(value: str) -> None:
     cell = safe_cell(value)
     assert isinstance(cell, str)
@@ -51,15 +59,21 @@ def test_plain_values_stay_as_they_are() -> None:
 
 
 def test_csv_parses_back_to_safe_text() -> None:
-    text = csv_text(["name", "score"], [["=HYPERLINK(\"http://x\")", 2], ["a\nb,\"c\"", 1]])
+    text = csv_text(["name", "score"], [['=HYPERLINK("http://x")', 2], ['a\nb,"c"', 1]])
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "2"]
-    assert rows[2] == ["a b,\"c\"", "1"]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "2"]
+    assert rows[2] == ['a b,"c"', "1"]
 
 
 def test_gradebook_csv_is_safe_with_hostile_output() -> None:
-    rows = [_row("mallory", message="=cmd|' /C calc'!A0\n" + HOSTILE,
-                 name="=cmd|' /C calc'!A0", hostname="@evil")]
+    rows = [
+        _row(
+            "mallory",
+            message="=cmd|' /C calc'!A0\n" + HOSTILE,
+            name="=cmd|' /C calc'!A0",
+            hostname="@evil",
+        )
+    ]
     text = gradebook_csv(LAB, rows)
     assert "\x1b" not in text
     assert "\x07" not in text
@@ -70,9 +84,16 @@ def test_gradebook_csv_is_safe_with_hostile_output() -> None:
 
 
 def test_html_report_escapes_everything_from_the_target() -> None:
-    rows = [_row("<b>mallory</b>", message=HOSTILE, name="<script>x</script>",
-                 hostname="<iframe>", flags=("hostname '<svg onload=alert(1)>' is also x's",)),
-            _row("bob", status="unreachable", target="docker://<script>")]
+    rows = [
+        _row(
+            "<b>mallory</b>",
+            message=HOSTILE,
+            name="<script>x</script>",
+            hostname="<iframe>",
+            flags=("hostname '<svg onload=alert(1)>' is also x's",),
+        ),
+        _row("bob", status="unreachable", target="docker://<script>"),
+    ]
     page = class_report_html(LAB, rows, run="run 1")
     assert "<script" not in page.lower()
     assert "<iframe" not in page
@@ -88,9 +109,32 @@ def test_html_report_escapes_everything_from_the_target() -> None:
     assert len(page) < 100_000
     # Only our own tags: every tag name in the page is one the report itself writes.
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", page))
-    assert tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "code",
-                    "svg", "line", "rect", "text", "table", "tr", "th", "td", "br", "span",
-                    "ul", "li", "b", "pre"}
+    assert tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "code",
+        "svg",
+        "line",
+        "rect",
+        "text",
+        "table",
+        "tr",
+        "th",
+        "td",
+        "br",
+        "span",
+        "ul",
+        "li",
+        "b",
+        "pre",
+    }
 
 
 def test_html_report_shows_distribution_matrix_and_unreachable() -> None:
@@ -109,9 +153,13 @@ def test_gradescope_results_hide_hidden_tasks_until_published() -> None:
     result = gradescope_results(_row("alice"))
     assert (result["score"], result["max_score"]) == (2, 3)
     assert {t["number"]: t["visibility"] for t in result["tests"]} == {
-        "banner": "visible", "motto": "after_published"}
+        "banner": "visible",
+        "motto": "after_published",
+    }
     assert {t["number"]: t["status"] for t in result["tests"]} == {
-        "banner": "passed", "motto": "failed"}
+        "banner": "passed",
+        "motto": "failed",
+    }
     assert set(result) >= {"score", "max_score", "output", "tests"}
     for test in result["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
@@ -125,15 +173,23 @@ def test_an_unreachable_target_scores_nothing_and_says_why() -> None:
 
 
 def test_lms_csvs_leave_ungraded_cells_empty() -> None:
-    rows = [_row("alice", email="a@example.org", lms_id="1001", section="S1"),
-            _row("bob", status="unreachable", email="b@example.org")]
+    rows = [
+        _row("alice", email="a@example.org", lms_id="1001", section="S1"),
+        _row("bob", status="unreachable", email="b@example.org"),
+    ]
     moodle = list(csv.reader(io.StringIO(moodle_csv(LAB, rows))))
     assert moodle[0][:4] == ["ID number", "Email address", "Full name", LAB.title]
     assert moodle[1][:4] == ["alice", "a@example.org", "", "2"]
     assert moodle[2][3] == ""
     canvas = list(csv.reader(io.StringIO(canvas_csv(LAB, rows))))
-    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                         f"{LAB.title} (echo)"]
+    assert canvas[0] == [
+        "Student",
+        "ID",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+        f"{LAB.title} (echo)",
+    ]
     assert canvas[1][0] == "Points Possible"
     assert canvas[1][5] == "3"
     assert canvas[2] == ["alice", "1001", "alice", "a@example.org", "S1", "2"]

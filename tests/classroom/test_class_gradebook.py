@@ -18,8 +18,13 @@ from checker.classroom.uniqueness import flag_collisions
 
 def _outcome(student: str, status: str = "graded", **probe: str) -> Outcome:
     spec = f"docker://k2c-echo-{student}"
-    return Outcome(Student(student, email=f"{student}@example.org"), spec, status,
-                   make_report(target=spec), Probe(spec, "ok", **probe))
+    return Outcome(
+        Student(student, email=f"{student}@example.org"),
+        spec,
+        status,
+        make_report(target=spec),
+        Probe(spec, "ok", **probe),
+    )
 
 
 def test_rows_are_committed_as_they_come_and_never_duplicated(tmp_path: Path) -> None:
@@ -40,10 +45,16 @@ def test_rows_are_committed_as_they_come_and_never_duplicated(tmp_path: Path) ->
     book.record(run, _outcome("carol"))
     rows = book.rows(run, "echo")
     assert [(r.student, r.status, r.score) for r in rows] == [
-        ("alice", "graded", 2), ("bob", "timeout", 0), ("carol", "graded", 2)]
+        ("alice", "graded", 2),
+        ("bob", "timeout", 0),
+        ("carol", "graded", 2),
+    ]
     assert rows[0].report.tasks[0].checks[0].evidence[0].command == "cat /srv/banner"
-    count, distinct = sqlite3.connect(path).execute(
-        "SELECT count(*), count(DISTINCT student) FROM grades").fetchone()
+    count, distinct = (
+        sqlite3.connect(path)
+        .execute("SELECT count(*), count(DISTINCT student) FROM grades")
+        .fetchone()
+    )
     assert count == distinct == 3
     assert book.start_run("echo", "u", "testinfra", "class.csv") == run + 1
 
@@ -93,6 +104,8 @@ def test_values_that_must_differ_are_flagged(tmp_path: Path) -> None:
     book.record(run, _outcome("dave", "unreachable"))
     flags = {row.student: row.flags for row in flag_collisions(book.rows(run, "echo"))}
     assert flags["alice"] == ("nonce 'aaaaaaaaaaaa...' is also bob's",)
-    assert flags["bob"] == ("ssh host keys 'kkkkkkkkkkkk...' is also carol's",
-                            "nonce 'aaaaaaaaaaaa...' is also alice's")
+    assert flags["bob"] == (
+        "ssh host keys 'kkkkkkkkkkkk...' is also carol's",
+        "nonce 'aaaaaaaaaaaa...' is also alice's",
+    )
     assert flags["dave"] == ()

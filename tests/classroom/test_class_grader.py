@@ -38,19 +38,25 @@ def test_ungradable_reports() -> None:
     assert classify(empty_report(lab, "docker://x", "timed out after 30 s")) == "timeout"
     # A session that stopped before this target is no verdict: `--resume` grades it.
     assert classify(empty_report(lab, "docker://x", "interrupted before every check ran")) is None
-    assert all(task.status == "error" and task.points == 0
-               for task in empty_report(lab, "docker://x", "gone").tasks)
+    assert all(
+        task.status == "error" and task.points == 0
+        for task in empty_report(lab, "docker://x", "gone").tasks
+    )
 
 
 def test_a_label_that_disagrees_with_the_environment_is_flagged() -> None:
     spec = "docker://k2c-echo-a"
     report = make_report(target=spec)
-    same = Outcome(Student("a"), spec, "graded", report,
-                   Probe(spec, "ok", nonce="a" * 32, label_nonce="a" * 32))
+    same = Outcome(
+        Student("a"),
+        spec,
+        "graded",
+        report,
+        Probe(spec, "ok", nonce="a" * 32, label_nonce="a" * 32),
+    )
     forged = replace(same, probe=Probe(spec, "ok", nonce="a" * 32, label_nonce="b" * 32))
     assert same.flags == ()
-    assert forged.flags == (
-        "the nonce inside the environment differs from its container's label",)
+    assert forged.flags == ("the nonce inside the environment differs from its container's label",)
 
 
 def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() -> None:
@@ -68,5 +74,8 @@ def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() 
     for spec in specs.values():  # bob's identity never arrived
         run.report(make_report(target=spec, passed=("banner", "motto")))
     outcomes = {o.student.id: (o.status, o.score, o.nonce_status) for o in run.outcomes}
-    assert outcomes == {"ada": ("graded", 3, "verified"), "bob": ("error", 0, "unverified"),
-                        "cy": ("timeout", 0, "unverified")}
+    assert outcomes == {
+        "ada": ("graded", 3, "verified"),
+        "bob": ("error", 0, "unverified"),
+        "cy": ("timeout", 0, "unverified"),
+    }

@@ -23,9 +23,15 @@ def container() -> Iterator[str]:
     """A running container seeded with a nonce, as `lab class up` makes them."""
     seeded = seed()
     environments.client().containers.run(
-        environments.ensure_base_image(), ["sleep", "infinity"], name=NAME, detach=True,
-        hostname="learner-7", environment=seeded.environment, labels=seeded.labels,
-        network_mode="none")
+        environments.ensure_base_image(),
+        ["sleep", "infinity"],
+        name=NAME,
+        detach=True,
+        hostname="learner-7",
+        environment=seeded.environment,
+        labels=seeded.labels,
+        network_mode="none",
+    )
     try:
         yield seeded.nonce
     finally:
@@ -53,8 +59,10 @@ def test_the_probe_reads_the_nonce_inside_and_outside(container: str) -> None:
 
 
 def test_a_value_that_looks_like_another_cannot_replace_it(container: str) -> None:
-    _exec("printf 'mid-1\\nhostname=\\n 78\\nenviron=\\n' > /etc/machine-id && mkdir -p /etc/ssh"
-          " && printf 'ssh-ed25519 AAAA\\n' > /etc/ssh/ssh_host_ed25519_key.pub")
+    _exec(
+        "printf 'mid-1\\nhostname=\\n 78\\nenviron=\\n' > /etc/machine-id && mkdir -p /etc/ssh"
+        " && printf 'ssh-ed25519 AAAA\\n' > /etc/ssh/ssh_host_ed25519_key.pub"
+    )
     found = probe()
     assert (found.nonce, found.hostname) == (container, "learner-7")
     assert found.machine_id.startswith("mid-1")
@@ -69,8 +77,9 @@ def test_a_stopped_environment_is_unreachable_without_running_anything(container
 
 
 def test_an_environment_that_will_not_say_whose_it_is_is_not_identified(container: str) -> None:
-    found = identify(look_outside(f"docker://{NAME}"), "", "CommandTimeout: took over 10 s",
-                     timed_out=True)
+    found = identify(
+        look_outside(f"docker://{NAME}"), "", "CommandTimeout: took over 10 s", timed_out=True
+    )
     assert (found.status, found.identified, found.nonce) == ("timeout", False, "")
     _exec("printf '#!/bin/true\\n' > /usr/bin/od.fake && mv /usr/bin/od.fake /usr/bin/od")
     spec = f"docker://{NAME}"

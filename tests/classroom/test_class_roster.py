@@ -16,11 +16,14 @@ def test_csv_roster_gives_each_student_a_target(tmp_path: Path) -> None:
     key.parent.mkdir()
     key.write_text("not a real key")
     path = tmp_path / "class.csv"
-    path.write_text("id,name,email,target,key\n"
-                    "alice,Alice,alice@example.org,,\n"
-                    "bob,Bob,bob@example.org,ssh://bob@10.0.0.7,keys/id_ed25519\n"
-                    "\n"
-                    "carol,Carol,,docker://carols-box,\n", encoding="utf-8")
+    path.write_text(
+        "id,name,email,target,key\n"
+        "alice,Alice,alice@example.org,,\n"
+        "bob,Bob,bob@example.org,ssh://bob@10.0.0.7,keys/id_ed25519\n"
+        "\n"
+        "carol,Carol,,docker://carols-box,\n",
+        encoding="utf-8",
+    )
     roster = load_roster(path)
     alice, bob, carol = roster.students
     assert alice.spec("namespaces") == "docker://k2c-namespaces-alice"
@@ -40,67 +43,89 @@ def test_yaml_roster_reads_both_forms(tmp_path: Path) -> None:
     assert load_roster(wrapped).students[1].target == "docker://x"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("name,email\nAlice,a@example.org\n", r"class.csv:1: the header row needs an `id`"),
-    ("id,emial\nalice,a@x\n", r"class.csv:1: unknown column 'emial'"),
-    ("id,name\nalice,A\n,Nobody\n", r"class.csv:3: the student has no id"),
-    ("id,name\nalice,A\nbob,B\nalice,A2\n", r"class.csv:4: id of 'alice' is the same as that "
-                                           r"of 'alice' on line 2"),
-    ("id\nAlice\nalice\n", r"class.csv:3: safe name of 'alice' .* 'Alice' on line 2"),
-    ("id,email\nalice,not-an-email\n", r"class.csv:2: 'not-an-email' is not an email"),
-    ("id,target\nalice,ftp://x\n", r"class.csv:2: .*unknown scheme 'ftp'"),
-    ("id,target\nalice,docker://-rm\n", r"class.csv:2: .*not a valid docker name"),
-    ("id,target,key\nalice,docker://box,k\n", r"class.csv:2: a key only goes with an ssh"),
-    ("id,target,key\nalice,ssh://a@h,missing\n", r"class.csv:2: ssh key 'missing' not found"),
-    ("id,key\nalice,k\n", r"class.csv:2: a key is given but no ssh:// target"),
-    ("id,name\nalice,A,extra\n", r"class.csv:2: more cells than header columns"),
-    ("id\n", r"class.csv: the roster lists no student"),
-    ('id\n"ev\x1bil"\n', r"class.csv:2: id .* has control characters"),
-])
-def test_bad_csv_rows_are_refused_with_their_line(tmp_path: Path, text: str,
-                                                  expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name,email\nAlice,a@example.org\n", r"class.csv:1: the header row needs an `id`"),
+        ("id,emial\nalice,a@x\n", r"class.csv:1: unknown column 'emial'"),
+        ("id,name\nalice,A\n,Nobody\n", r"class.csv:3: the student has no id"),
+        (
+            "id,name\nalice,A\nbob,B\nalice,A2\n",
+            r"class.csv:4: id of 'alice' is the same as that "
+            r"of 'alice' on line 2",
+        ),
+        ("id\nAlice\nalice\n", r"class.csv:3: safe name of 'alice' .* 'Alice' on line 2"),
+        ("id,email\nalice,not-an-email\n", r"class.csv:2: 'not-an-email' is not an email"),
+        ("id,target\nalice,ftp://x\n", r"class.csv:2: .*unknown scheme 'ftp'"),
+        ("id,target\nalice,docker://-rm\n", r"class.csv:2: .*not a valid docker name"),
+        ("id,target,key\nalice,docker://box,k\n", r"class.csv:2: a key only goes with an ssh"),
+        ("id,target,key\nalice,ssh://a@h,missing\n", r"class.csv:2: ssh key 'missing' not found"),
+        ("id,key\nalice,k\n", r"class.csv:2: a key is given but no ssh:// target"),
+        ("id,name\nalice,A,extra\n", r"class.csv:2: more cells than header columns"),
+        ("id\n", r"class.csv: the roster lists no student"),
+        ('id\n"ev\x1bil"\n', r"class.csv:2: id .* has control characters"),
+    ],
+)
+def test_bad_csv_rows_are_refused_with_their_line(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "class.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RosterError, match=expected):
         load_roster(path)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("- id: alice\n- name: Bob\n", r"r.yaml:2: the student has no id"),
-    ("- id: alice\n-   id: bob\n    emial: b@x\n", r"r.yaml:2: unknown field 'emial'"),
-    ("students: 3\n", r"r.yaml:1: expected a list"),
-    ("- id: a\n  name: [unclosed\n", r"r.yaml:\d+: not valid YAML"),
-    ("- alice\n", r"r.yaml:1: a student is a mapping"),
-])
-def test_bad_yaml_rows_are_refused_with_their_line(tmp_path: Path, text: str,
-                                                   expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- id: alice\n- name: Bob\n", r"r.yaml:2: the student has no id"),
+        ("- id: alice\n-   id: bob\n    emial: b@x\n", r"r.yaml:2: unknown field 'emial'"),
+        ("students: 3\n", r"r.yaml:1: expected a list"),
+        ("- id: a\n  name: [unclosed\n", r"r.yaml:\d+: not valid YAML"),
+        ("- alice\n", r"r.yaml:1: a student is a mapping"),
+    ],
+)
+def test_bad_yaml_rows_are_refused_with_their_line(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RosterError, match=expected):
         load_roster(path)
 
 
-@pytest.mark.parametrize(("student_id", "slug"), [
-    ("../../x", "x"), ("a;rm -rf /", "a-rm-rf"), ("$(reboot)", "reboot"),
-    ("Ünïcode Name", "n-code-name"), ("...", "student"), ("x" * 100, "x" * 40),
-])
+@pytest.mark.parametrize(
+    ("student_id", "slug"),
+    [
+        ("../../x", "x"),
+        ("a;rm -rf /", "a-rm-rf"),
+        ("$(reboot)", "reboot"),
+        ("Ünïcode Name", "n-code-name"),
+        ("...", "student"),
+        ("x" * 100, "x" * 40),
+    ],
+)
 def test_hostile_ids_get_a_safe_slug(student_id: str, slug: str) -> None:
     student = Student(student_id)
     assert student.slug == slug
     assert student.spec("namespaces") == f"docker://k2c-namespaces-{slug}"
 
 
-def test_class_list_prints_ids_and_targets_as_json(tmp_path: Path, lab_main, cli,
-                                                   echo_course: Path) -> None:
-    roster = write_roster(tmp_path / "r.csv", [
-        {"id": "a;rm -rf /", "name": "Mallory", "email": "", "target": ""},
-        {"id": "bob", "name": "Bob", "email": "", "target": "ssh://bob@vm1"},
-    ])
+def test_class_list_prints_ids_and_targets_as_json(
+    tmp_path: Path, lab_main, cli, echo_course: Path
+) -> None:
+    roster = write_roster(
+        tmp_path / "r.csv",
+        [
+            {"id": "a;rm -rf /", "name": "Mallory", "email": "", "target": ""},
+            {"id": "bob", "name": "Bob", "email": "", "target": "ssh://bob@vm1"},
+        ],
+    )
     result = cli.invoke(lab_main, ["class", "list", "echo", "--roster", str(roster), "--json"])
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)
     assert [(e["id"], e["target"]) for e in listed] == [
-        ("a;rm -rf /", "docker://k2c-echo-a-rm-rf"), ("bob", "ssh://bob@vm1")]
+        ("a;rm -rf /", "docker://k2c-echo-a-rm-rf"),
+        ("bob", "ssh://bob@vm1"),
+    ]
 
 
 def test_a_bad_roster_is_a_usage_error(tmp_path: Path, lab_main, cli, echo_course: Path) -> None:

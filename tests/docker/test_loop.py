@@ -46,8 +46,10 @@ def test_start_check_solve_check(cli: CliRunner, demo_env: str) -> None:
 
 def test_both_engines_agree(cli: CliRunner, demo_env: str) -> None:
     cli.invoke(main, ["solve", "demo", "--task", "listener"])
-    outputs = [cli.invoke(main, ["check", "demo", "--engine", engine]) for engine in
-               ("persistent", "testinfra")]
+    outputs = [
+        cli.invoke(main, ["check", "demo", "--engine", engine])
+        for engine in ("persistent", "testinfra")
+    ]
     assert [out.exit_code for out in outputs] == [ExitCode.CHECKS_FAILED] * 2
     assert outputs[0].output == outputs[1].output
 
@@ -93,4 +95,5 @@ def test_the_selftest_catches_a_step_that_solves_two_tasks(scratch_course: Path)
     problems = {r.case.name: r.problems for r in result.results if r.problems}
     assert list(problems) == ["without greeting: every step but its own"]
     assert problems["without greeting: every step but its own"][0].startswith(
-        "greeting should fail but passed")
+        "greeting should fail but passed"
+    )

@@ -21,8 +21,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 def lab(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "K2C_ROOT": str(REPO), "COLUMNS": "200"}
-    return subprocess.run([LAB_COMMAND, *args], capture_output=True, text=True, env=env,
-                          check=False, timeout=900)
+    return subprocess.run(
+        [LAB_COMMAND, *args], capture_output=True, text=True, env=env, check=False, timeout=900
+    )
 
 
 @pytest.mark.parametrize("lab_id", ["namespaces", "cgroups"])

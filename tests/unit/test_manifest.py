@@ -84,9 +84,12 @@ def test_every_real_lab_of_the_course_loads() -> None:
 
 def test_lab_starts_without_building_the_iri_grammar() -> None:
     # jupyter installs rfc3987_syntax, whose import alone costs most of a second: `lab` must not.
-    script = ("import sys, pathlib, checker.cli; from checker.manifest import load_course; "
-              f"load_course(pathlib.Path({str(FIXTURE_COURSE)!r})); "
-              "print(sys.modules.get('rfc3987_syntax') is None)")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=True)
+    script = (
+        "import sys, pathlib, checker.cli; from checker.manifest import load_course; "
+        f"load_course(pathlib.Path({str(FIXTURE_COURSE)!r})); "
+        "print(sys.modules.get('rfc3987_syntax') is None)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == "True"

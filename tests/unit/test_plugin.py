@@ -86,18 +86,23 @@ def test_each_check_records_its_commands_as_evidence(lab_dir: Path) -> None:
 
 def test_reports_stream_as_each_target_finishes(lab_dir: Path) -> None:
     seen: list[Report] = []
-    reports = run_checks(load_lab(lab_dir), ["local://", "local://?x=1"], engine="testinfra",
-                         on_report=seen.append)
+    reports = run_checks(
+        load_lab(lab_dir), ["local://", "local://?x=1"], engine="testinfra", on_report=seen.append
+    )
     assert [report.target for report in seen] == ["local://", "local://?x=1"]
     assert [report.to_dict() for report in seen] == [report.to_dict() for report in reports]
 
 
 def test_a_check_naming_an_unknown_task_is_refused(scratch_course: Path) -> None:
-    lab_dir = write_checks(scratch_course, CHECKS + '''
+    lab_dir = write_checks(
+        scratch_course,
+        CHECKS
+        + """
 @pytest.mark.task("ghost")
 def test_ghost(host):
     pass
-''')
+""",
+    )
     with pytest.raises(ManifestError, match=r"names task 'ghost', which demo/lab\.yaml does not"):
         run_local(lab_dir)
 

@@ -13,14 +13,16 @@ HOSTILE = "<script>alert(1)</script>\x1b[31m=cmd|' /C calc'!A0\x07 \udcff"
 
 
 def sample(message: str = "expected 2 namespaces, found 1") -> Report:
-    check = CheckResult("test_x.py::test_a", "failed", message, 0.01,
-                        (Evidence("ls /proc", 0, "ab" * 32),))
+    check = CheckResult(
+        "test_x.py::test_a", "failed", message, 0.01, (Evidence("ls /proc", 0, "ab" * 32),)
+    )
     return Report(
-        lab="namespaces", target="docker://k2c-namespaces", lab_uuid="u",
+        lab="namespaces",
+        target="docker://k2c-namespaces",
+        lab_uuid="u",
         tasks=(
             TaskResult("uts", "Own hostname", "passed", 2, 2),
-            TaskResult("pid", "PID 1", "failed", 0, 3, "Use unshare --pid --fork", False,
-                       (check,)),
+            TaskResult("pid", "PID 1", "failed", 0, 3, "Use unshare --pid --fork", False, (check,)),
         ),
     )
 

@@ -125,8 +125,10 @@ class Outside:
 
     def answered(self, port: int, status: int, body: str) -> str:
         """Say what `get` found, for a failure message."""
-        return (f"From outside, http://{self.address}:{port}/ answered "
-                f"{status or 'nothing'} ({body[:120] if status == 0 else 'not 200'})")
+        return (
+            f"From outside, http://{self.address}:{port}/ answered "
+            f"{status or 'nothing'} ({body[:120] if status == 0 else 'not 200'})"
+        )
 
 
 @pytest.fixture
