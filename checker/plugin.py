@@ -142,7 +142,7 @@ class LabSession:
             result = run(command, *args, **kwargs)
             digest = hashlib.sha256(result.stdout_bytes + b"\0" + result.stderr_bytes)
             sent = result.command
-            text = sent.decode("utf-8", "replace") if isinstance(sent, bytes) else str(sent)
+            text = host.backend.decode(sent) if isinstance(sent, bytes) else str(sent)
             self._evidence.append(Evidence(clean_text(text, 500), result.rc, digest.hexdigest()))
             return result
 

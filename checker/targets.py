@@ -96,11 +96,7 @@ def run_script(spec: str, script: str, timeout: float = 600) -> tuple[int, str, 
         raise TargetTimeout(f"{spec}: the script did not finish within {timeout:g} s") from exc
     except EngineError as exc:
         raise TargetError(str(exc)) from exc
-    return (
-        result.rc,
-        result.stdout_bytes.decode("utf-8", "replace"),
-        result.stderr_bytes.decode("utf-8", "replace"),
-    )
+    return result.rc, result.stdout, result.stderr
 
 
 def ensure_reachable(spec: str) -> None:
@@ -152,7 +148,11 @@ def open_target(spec: str, engine: str) -> Any:
     if engine == "testinfra":
         import testinfra
 
-        return testinfra.get_host(spec)
+        from checker.engine.text import adopt
+
+        host = testinfra.get_host(spec)
+        adopt(host.backend)  # decode as the persistent engine does: never crash on a byte
+        return host
     from checker.engine import connect
 
     return connect(spec)

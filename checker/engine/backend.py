@@ -5,6 +5,7 @@ from typing import Any
 
 from testinfra.backend.base import BaseBackend, CommandResult
 
+from checker.engine import text
 from checker.engine.probes import PROBES
 from checker.engine.session import Raw, Session
 from checker.engine.targets import Target
@@ -57,7 +58,19 @@ class PersistentBackend(BaseBackend):
         with self._probe_lock:
             raws = self.session.run([p.encode() for p in PROBES], self.timeout)
             self._probed = dict(zip(PROBES, raws, strict=True))
-            self._encoding = None
+
+    @property
+    def encoding(self) -> str:
+        """UTF-8, always: the target's python (which the learner controls) is never asked."""
+        return text.ENCODING
+
+    def decode(self, data: bytes) -> str:
+        """Decode output as the whole engine does (:func:`checker.engine.text.decode`)."""
+        return text.decode(data)
+
+    def encode(self, data: str) -> bytes:
+        """Encode a command as the whole engine does (:func:`checker.engine.text.encode`)."""
+        return text.encode(data)
 
     def run(self, command: str, *args: str, **kwargs: Any) -> CommandResult:
         """Run a command on the target and return its exit status and output.

@@ -10,6 +10,7 @@ import testinfra.backend
 import testinfra.host
 from testinfra.backend.base import BaseBackend
 
+from checker.engine import text
 from checker.engine.backend import PersistentBackend
 from checker.engine.targets import DockerTarget, KubectlTarget, LocalTarget, SshTarget, Target
 
@@ -137,7 +138,9 @@ def open_host(
     """
     target = parse_target(spec)
     if target is None:
-        return testinfra.host.get_host(spec)
+        host = testinfra.host.get_host(spec)
+        text.adopt(host.backend)  # one decoding for every kind of target
+        return host
     backend = PersistentBackend(
         target, timeout=timeout, budget=budget, sudo=target.sudo, sudo_user=target.sudo_user
     )

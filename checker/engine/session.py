@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from checker.engine import framing
+from checker.engine import framing, text
 from checker.engine.channels import STDOUT, Channel
 from checker.engine.errors import (
     CommandTimeout,
@@ -92,7 +92,7 @@ class Session:
                     return self._exchange(commands, limit, hello=fresh)
                 except _Lost as lost:
                     self._drop(kill=True)
-                    reason = lost.said.decode("utf-8", "replace").strip()
+                    reason = text.decode(lost.said).strip()
                     if not lost.started:
                         raise TargetUnreachable(
                             f"{self.target.spec}: the shell did not start"
@@ -251,5 +251,5 @@ def _watch_writes(poller: "select.poll", channel: Channel, want: bool) -> None:
 
 def _show(commands: Sequence[bytes]) -> str:
     """Name the command(s) in an error message, briefly."""
-    text = b"; ".join(commands).decode("utf-8", "replace")
-    return repr(text if len(text) <= 120 else text[:117] + "...")
+    shown = text.decode(b"; ".join(commands))
+    return repr(shown if len(shown) <= 120 else shown[:117] + "...")

@@ -1,0 +1,57 @@
+"""A stray byte planted by a learner never costs a correct solution its points (real engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from checker import environments
+from checker.manifest import load_course
+from checker.runner import run_checks
+from checker.solve import step_script
+from checker.targets import run_script
+
+REPO = Path(__file__).resolve().parents[2]
+LAB = load_course(REPO).lab("namespaces")
+NAME = environments.container_name(LAB.id, "planted-bytes")
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+# A file named x\377 where `ip netns list` looks, a UTS namespace whose hostname holds \377 and
+# \342\202 (a character cut short), and the container's own hostname with \377 (written to
+# /proc: the hostname tool refuses such names, the kernel does not): none of them is UTF-8.
+PLANT = r"""
+touch "$(printf '/var/run/netns/x\377')"
+setsid -f unshare --uts sh -c \
+  'printf "odd\377\342\202" >/proc/sys/kernel/hostname && exec sleep infinity' \
+  </dev/null >/dev/null 2>&1
+printf 'k2c\377' >/proc/sys/kernel/hostname
+sleep 0.5
+"""
+
+
+@pytest.fixture(scope="module")
+def planted() -> Iterator[str]:
+    """The namespaces lab solved with the reference steps, then the bytes planted."""
+    spec = environments.start(LAB, NAME)
+    try:
+        for task in LAB.tasks:
+            code, _, err = run_script(spec, step_script(LAB, task))
+            assert code == 0, f"step {task.id}: {err}"
+        code, _, err = run_script(spec, PLANT)
+        assert code == 0, err
+        assert run_script(spec, "ip netns list")[1].count("\ufffd") == 1
+        yield spec
+    finally:
+        environments.remove(NAME)
+
+
+@pytest.mark.parametrize("engine", ["persistent", "testinfra"])
+def test_a_solved_environment_with_planted_bytes_still_passes_every_task(planted, engine):
+    [report] = run_checks(LAB, [planted], engine=engine, include_hidden=True)
+    assert {task.id: (task.status, task.message) for task in report.tasks} == {
+        task.id: ("passed", "") for task in LAB.tasks
+    }
+    assert report.score == report.max_score
