@@ -211,3 +211,13 @@ def test_outputs_stay_inside_the_output_folder(tmp_path: Path) -> None:
     for parts in (("..", "x"), ("/etc/passwd",), ("results", "..", "..", "y")):
         with pytest.raises(OutsideOutput):
             inside(out, *parts)
+
+
+def test_junit_of_a_grade_is_well_formed_with_ids_xml_forbids(tmp_path: Path) -> None:
+    rows = [_row("li\uffff", slug="li", message="found: bad\ufffe"), _row("bo", slug="bo")]
+    write_outputs(tmp_path, LAB, rows, run="run 1")
+    suites = ET.parse(tmp_path / "junit.xml").getroot().findall("testsuite")
+    assert [s.get("name") for s in suites] == ["echo@li\ufffd", "echo@bo"]
+    failure = suites[0].find(".//failure")
+    assert failure is not None
+    assert failure.get("message") == "found: bad\ufffd"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from checker import environments
+from checker.cli import main
+from checker.exitcodes import ExitCode
 from checker.manifest import load_course
 from checker.runner import run_checks
 from checker.solve import step_script
@@ -55,3 +59,27 @@ def test_a_solved_environment_with_planted_bytes_still_passes_every_task(planted
         task.id: ("passed", "") for task in LAB.tasks
     }
     assert report.score == report.max_score
+
+
+def test_lab_check_writes_well_formed_junit_whatever_netns_names_a_learner_made(tmp_path):
+    name = environments.container_name(LAB.id, "planted-xml")
+    spec = environments.start(LAB, name)
+    try:
+        # U+FFFF and U+FFFE are valid UTF-8 but not XML; the net check quotes the names it found.
+        plant = r"""ip netns add "$(printf 'bad\357\277\277\357\277\276')" """
+        code, _, err = run_script(spec, plant)
+        assert code == 0, err
+        junit = tmp_path / "junit.xml"
+        result = CliRunner().invoke(
+            main,
+            ["check", LAB.id, "--target", spec, "--junit", str(junit)],
+            env={"K2C_ROOT": str(REPO)},
+        )
+        assert result.exit_code == ExitCode.CHECKS_FAILED, result.output
+        failures = {
+            case.get("name"): case.find("failure")
+            for case in ET.parse(junit).getroot().iter("testcase")
+        }
+        assert "bad\ufffd\ufffd" in failures["net"].get("message", "")
+    finally:
+        environments.remove(name)

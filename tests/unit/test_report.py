@@ -59,3 +59,26 @@ def test_clean_text_strips_escapes_controls_and_bounds_length() -> None:
     assert clean_text("a\x1b]0;title\x07b\x1b[2Jc\x00d") == "abcd"
     assert len(clean_text("x" * 10_000_000)) <= 2000
     assert clean_text("line\n\ttab") == "line\n\ttab"
+
+
+def test_junit_is_well_formed_whatever_characters_the_learner_or_roster_used() -> None:
+    forbidden = "\uffff\ufffe\x01\x1f\udcff"
+    report = sample(f"found: red, bad{forbidden}")
+    report = Report(
+        lab=report.lab,
+        target=f"docker://k2c{forbidden}",
+        lab_uuid="u",
+        tasks=report.tasks,
+        gradable=False,
+        error=f"gone{forbidden}",
+    )
+    for names in (None, [f"namespaces@id{forbidden}"]):
+        document = junit_xml([report], names=names)
+        root = ET.fromstring(document.encode("utf-8"))  # parsed as a file's bytes are
+        suite = root.find("testsuite")
+        assert suite is not None
+        assert suite.get("name", "").endswith("\ufffd" * 5)
+        failure = root.find(".//failure")
+        assert failure is not None
+        assert failure.get("message") == "found: red, bad" + "\ufffd" * 5
+        assert root.find(".//property").get("value") == "gone" + "\ufffd" * 5
