@@ -1,9 +1,10 @@
 """The roster: who is in the class and where each learner's environment is.
 
 A CSV file (a header row, then one row per student) or a YAML file (a list of mappings, or a
-mapping with a `students` list). Fields: `id` (required), `name`, `email`, `section`, `lms_id`
-(the learner's id in the LMS, for the Canvas export), `target` (a spec such as
-`ssh://user@host` or `docker://NAME`; empty: the container `lab class up` makes) and `key`
+mapping with a `students` list). Every value is text exactly as written: YAML's types (`007` as
+7, `yes` as true), anchors and aliases are not used. Fields: `id` (required), `name`, `email`,
+`section`, `lms_id` (the learner's id in the LMS, for the Canvas export), `target` (a spec such
+as `ssh://user@host` or `docker://NAME`; empty: the container `lab class up` makes) and `key`
 (an ssh private key for an ssh target, relative to the roster's folder).
 
 Student ids are the instructor's data but may hold anything (`../../x`, `a;rm -rf /`): they are
@@ -120,34 +121,56 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    """Read a YAML roster as text exactly as written: no alias, no type, no nesting.
+
+    Values are taken from the parsed nodes, never constructed: `007`, `yes`, `12:30` and
+    `0012345` stay those characters (YAML 1.1 would make them 7, True, 750 and 5349). Anchors
+    and aliases are refused before anything is built from them (a 500-byte alias bomb expands
+    to gigabytes), and so is any field that is not a single value.
+    """
     try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1
+                raise RosterError(
+                    f"{path}:{line}: anchors and aliases (& and *) are not allowed in a roster"
+                )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise RosterError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
-        items = dict((key.value, value) for key, value in node.value)
-        if "students" not in data or set(data) != {"students"}:
+    if isinstance(node, yaml.MappingNode):
+        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
+        if keys != ["students"]:
             raise RosterError(f"{path}:1: expected a list of students or `students: [...]`")
-        data, node = data["students"], items["students"]
-    if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
+        node = node.value[0][1]
+    if not isinstance(node, yaml.SequenceNode):
         raise RosterError(f"{path}:1: expected a list of students or `students: [...]`")
-    rows = []
-    for item, item_node in zip(data, node.value, strict=True):
-        line = item_node.start_mark.line + 1
-        if not isinstance(item, dict):
-            raise RosterError(f"{path}:{line}: a student is a mapping with at least an `id`")
-        unknown = [str(key) for key in item if key not in FIELDS]
-        if unknown:
+    return [_yaml_student(path, item) for item in node.value]
+
+
+def _yaml_student(path: Path, item: yaml.Node) -> tuple[int, dict[str, Any]]:
+    """One student's fields, each the text written in the roster."""
+    line = item.start_mark.line + 1
+    if not isinstance(item, yaml.MappingNode):
+        raise RosterError(f"{path}:{line}: a student is a mapping with at least an `id`")
+    row: dict[str, Any] = {}
+    for key, value in item.value:
+        where = f"{path}:{key.start_mark.line + 1}"
+        if not isinstance(key, yaml.ScalarNode) or key.value not in FIELDS:
+            shown = key.value if isinstance(key, yaml.ScalarNode) else "a list or mapping"
+            raise RosterError(f"{where}: unknown field {shown!r} (known: {', '.join(FIELDS)})")
+        if key.value in row:
+            raise RosterError(f"{where}: field {key.value!r} is given twice")
+        if not isinstance(value, yaml.ScalarNode):
+            kind = "a list" if isinstance(value, yaml.SequenceNode) else "a mapping"
             raise RosterError(
-                f"{path}:{line}: unknown field {unknown[0]!r} (known: {', '.join(FIELDS)})"
+                f"{path}:{value.start_mark.line + 1}: field {key.value!r} is {kind}; "
+                "every field is a single value"
             )
-        rows.append(
-            (line, {key: "" if value is None else str(value) for key, value in item.items()})
-        )
-    return rows
+        row[key.value] = value.value
+    return line, row
 
 
 def _student(path: Path, line: int, row: dict[str, Any]) -> Student:

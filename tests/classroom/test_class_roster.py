@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -77,10 +78,15 @@ def test_bad_csv_rows_are_refused_with_their_line(tmp_path: Path, text: str, exp
     ("text", "expected"),
     [
         ("- id: alice\n- name: Bob\n", r"r.yaml:2: the student has no id"),
-        ("- id: alice\n-   id: bob\n    emial: b@x\n", r"r.yaml:2: unknown field 'emial'"),
+        ("- id: alice\n-   id: bob\n    emial: b@x\n", r"r.yaml:3: unknown field 'emial'"),
         ("students: 3\n", r"r.yaml:1: expected a list"),
         ("- id: a\n  name: [unclosed\n", r"r.yaml:\d+: not valid YAML"),
         ("- alice\n", r"r.yaml:1: a student is a mapping"),
+        ("- id: a\n  id: b\n", r"r.yaml:2: field 'id' is given twice"),
+        ("- id: a\n  name: [A, B]\n", r"r.yaml:2: field 'name' is a list; every field is a single"),
+        ("- id: a\n\n  name:\n    first: A\n", r"r.yaml:4: field 'name' is a mapping"),
+        ("- id: &x a\n- id: *x\n", r"r.yaml:1: anchors and aliases \(& and \*\) are not allowed"),
+        ("- id: a\n  ? [k]\n  : v\n", r"r.yaml:2: unknown field 'a list or mapping'"),
     ],
 )
 def test_bad_yaml_rows_are_refused_with_their_line(
@@ -90,6 +96,43 @@ def test_bad_yaml_rows_are_refused_with_their_line(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RosterError, match=expected):
         load_roster(path)
+
+
+def _alias_bomb(levels: int) -> str:
+    """The billion-laughs shape inside one known field: each level nine aliases of the last."""
+    nested = ["&l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, levels):
+        nested.append(f"&l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]")
+    return "- id: bomb\n  name: [" + ", ".join(nested) + "]\n"
+
+
+@pytest.mark.parametrize("levels", [2, 6])
+def test_an_alias_bomb_is_refused_at_once_naming_its_line(tmp_path: Path, levels: int) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(_alias_bomb(levels), encoding="utf-8")  # 6 levels: 9**6 items if expanded
+    assert path.stat().st_size < 600
+    started = time.monotonic()
+    with pytest.raises(RosterError, match=r"r.yaml:2: anchors and aliases"):
+        load_roster(path)
+    assert time.monotonic() - started < 1
+
+
+def test_yaml_values_are_the_text_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(
+        "- {id: 007, lms_id: 0012345, section: 12:30}\n"
+        "- id: yes\n  name: no\n  section: 1e3\n  lms_id: 0x1F\n"
+        "- id: null\n  name: ~\n  section: 2026-12-01\n  lms_id: '0012'\n"
+        "- id: 3.10\n  name: .inf\n  section:\n",
+        encoding="utf-8",
+    )
+    students = load_roster(path).students
+    assert [(s.id, s.name, s.section, s.lms_id) for s in students] == [
+        ("007", "", "12:30", "0012345"),
+        ("yes", "no", "1e3", "0x1F"),
+        ("null", "~", "2026-12-01", "0012"),
+        ("3.10", ".inf", "", ""),
+    ]
 
 
 @pytest.mark.parametrize(
