@@ -131,7 +131,7 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1
+                line = event.start_mark.line + 1 if event.start_mark else 1
                 raise RosterError(
                     f"{path}:{line}: anchors and aliases (& and *) are not allowed in a roster"
                 )
