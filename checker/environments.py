@@ -6,11 +6,13 @@ The base image is pulled when a registry answers and bootstrapped offline (deboo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -74,8 +76,28 @@ def container_name(lab_id: str, student: str | None = None) -> str:
     """
     if student is None:
         return f"k2c-{lab_id}"
-    safe = re.sub(r"[^a-z0-9]+", "-", student.lower()).strip("-")[:40] or "student"
-    return f"k2c-{lab_id}-{safe}"
+    return f"k2c-{lab_id}-{student_slug(student)}"
+
+
+def student_slug(student: str) -> str:
+    """Spell a student id with a-z, 0-9 and dashes only, for names in Docker, paths and URLs.
+
+    Accents are dropped (`José` is `jose`); letters and digits ASCII cannot spell (`张伟`) add
+    a digest of the id, so two ids in such a script never share a name.
+
+    >>> student_slug("a;rm -rf /"), student_slug("Zoë Smith")
+    ('a-rm-rf', 'zoe-smith')
+    >>> student_slug("张伟") != student_slug("李娜")
+    True
+    """
+    folded = "".join(
+        char for char in unicodedata.normalize("NFKD", student) if not unicodedata.combining(char)
+    ).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    if any(char.isalnum() and not char.isascii() for char in folded):
+        digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"{slug[:31]}-{digest}".strip("-")
+    return slug[:40] or "student"
 
 
 def image_tag(lab: Lab) -> str:

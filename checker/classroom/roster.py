@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import yaml
 
-from checker.environments import container_name
+from checker.environments import container_name, student_slug
 from checker.targets import TargetError, parse_spec
 
 FIELDS = ("id", "name", "email", "section", "lms_id", "target", "key")
@@ -58,7 +58,7 @@ class Student:
         >>> Student("a;rm -rf /").slug
         'a-rm-rf'
         """
-        return container_name("x", self.id).removeprefix("k2c-x-")
+        return student_slug(self.id)
 
     @property
     def managed(self) -> bool:
@@ -101,11 +101,14 @@ def load_roster(path: Path) -> Roster:
 
 
 def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = _delimiter(first)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in reader.fieldnames or []]
     if "id" not in header:
         raise RosterError(
-            f"{path}:1: the header row needs an `id` column (columns: " + ", ".join(FIELDS) + ")"
+            f"{path}:1: the header row needs an `id` column (columns: {', '.join(FIELDS)}; "
+            f"cells separated by a comma, semicolon or tab); it reads {first[:80]!r}"
         )
     unknown = [name for name in header if name not in FIELDS]
     if unknown:
@@ -118,6 +121,20 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         if any((value or "").strip() for value in row.values()):
             rows.append((reader.line_num, row))
     return rows
+
+
+def _delimiter(header: str) -> str:
+    """The cell separator of a CSV roster, told from its header row.
+
+    Spreadsheets save CSV with commas, or with semicolons where the comma is the decimal mark
+    (most of Europe), or tabs: the one the header row uses most is the one.
+
+    >>> _delimiter("id;name;email"), _delimiter("id,name"), _delimiter("id")
+    (';', ',', ',')
+    """
+    counts = {separator: header.count(separator) for separator in (",", ";", "\t")}
+    best = max(counts, key=lambda separator: counts[separator])
+    return best if counts[best] else ","
 
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:

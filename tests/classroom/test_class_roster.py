@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def test_yaml_values_are_the_text_as_written(tmp_path: Path) -> None:
         ("../../x", "x"),
         ("a;rm -rf /", "a-rm-rf"),
         ("$(reboot)", "reboot"),
-        ("Ünïcode Name", "n-code-name"),
+        ("Ünïcode Name", "unicode-name"),
         ("...", "student"),
         ("x" * 100, "x" * 40),
     ],
@@ -177,3 +178,47 @@ def test_a_bad_roster_is_a_usage_error(tmp_path: Path, lab_main, cli, echo_cours
     result = cli.invoke(lab_main, ["class", "list", "echo", "--roster", str(roster)])
     assert result.exit_code == 2
     assert "r.csv:2" in result.output
+
+
+def test_ids_in_a_non_latin_script_are_different_students(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text(
+        "id,name\n张伟,Zhang Wei\n李娜,Li Na\n\u0393\u03b9\u03ce\u03c1\u03b3\u03bf\u03c2,\nJosé,\n",
+        encoding="utf-8",
+    )
+    students = load_roster(path).students
+    slugs = [s.slug for s in students]
+    assert len(set(slugs)) == 4
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) for slug in slugs)
+    assert slugs[3] == "jose"
+    assert slugs == [s.slug for s in load_roster(path).students]  # the same every time
+    assert len({s.spec("namespaces") for s in students}) == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id;name;email;lms_id\r\nalice;Alice, A.;a@example.org;007\r\nbob;Bob;;\r\n",
+        "id\tname\temail\tlms_id\nalice\tAlice, A.\ta@example.org\t007\nbob\tBob\t\t\n",
+        'id,name,email,lms_id\nalice,"Alice, A.",a@example.org,007\nbob,Bob,,\n',
+    ],
+    ids=["semicolons", "tabs", "commas"],
+)
+def test_a_csv_roster_may_separate_cells_with_semicolons_or_tabs(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text(text, encoding="utf-8-sig")  # as a spreadsheet saves it, BOM included
+    alice, bob = load_roster(path).students
+    assert (alice.id, alice.name, alice.email, alice.lms_id) == (
+        "alice",
+        "Alice, A.",
+        "a@example.org",
+        "007",
+    )
+    assert bob.id == "bob"
+
+
+def test_a_header_without_id_says_what_it_read(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text("student|name\nalice|Alice\n", encoding="utf-8")
+    with pytest.raises(RosterError, match=r"class.csv:1: .*semicolon or tab.*'student\|name'"):
+        load_roster(path)
