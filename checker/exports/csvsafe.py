@@ -3,14 +3,15 @@
 A cell from a learner's machine (or an instructor's roster) starting with `=`, `+`, `-`, `@`, a
 tab or a carriage return is a formula to Excel, LibreOffice and Google Sheets (`=cmd|' /C calc'!A0`
 runs a program through DDE). Such cells are prefixed with a single quote, which spreadsheets
-read as "this is text", and every cell is quoted.
+read as "this is text", and every cell is quoted. Identifier columns of an LMS import file are
+the exception: the LMS compares them as written, so they are written as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from checker.report import clean_text
 
@@ -36,11 +37,27 @@ def safe_cell(value: object) -> str | int | float:
     return text
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Render rows as CSV text, every cell made safe and quoted."""
+def csv_text(
+    header: Sequence[str], rows: Iterable[Sequence[object]], exact: Collection[int] = ()
+) -> str:
+    """Render rows as CSV text, every cell quoted and made safe.
+
+    Args:
+        header: the column names.
+        rows: the cells of each row.
+        exact: columns written exactly as they are (still quoted): identifiers an LMS matches
+            character for character on import (an id `--help` must stay `--help`). Moodle and
+            Canvas document plain RFC 4180 CSV in UTF-8 for their imports, with no formula
+            escape; roster values never hold control characters.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     writer.writerow([safe_cell(name) for name in header])
     for row in rows:
-        writer.writerow([safe_cell(value) for value in row])
+        writer.writerow(
+            [
+                ("" if value is None else str(value)) if column in exact else safe_cell(value)
+                for column, value in enumerate(row)
+            ]
+        )
     return buffer.getvalue()

@@ -72,14 +72,15 @@ def moodle_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     """Moodle's "Import grades from CSV" file.
 
     On import, map `Email address` (or `ID number`) to the user and the lab's column to a
-    grade item; `Feedback` can be mapped to that item's feedback.
+    grade item; `Feedback` can be mapped to that item's feedback. The two identifier columns are
+    written exactly as in the roster: Moodle matches them character for character.
     """
     header = ["ID number", "Email address", "Full name", lab.title, "Feedback"]
     lines = [
         [row.student, row.email, row.name, row.score if row.judged else "", _feedback(row)]
         for row in rows
     ]
-    return csv_text(header, lines)
+    return csv_text(header, lines, exact=(0, 1))
 
 
 def canvas_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
@@ -88,6 +89,7 @@ def canvas_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
     Student, ID, SIS User ID, SIS Login ID, Section, then one column per assignment, with the
     "Points Possible" row Canvas writes in its own exports.
     A column without a Canvas assignment id makes Canvas offer to create the assignment.
+    ID, SIS User ID and SIS Login ID are written exactly as in the roster: Canvas matches them.
     """
     assignment = f"{lab.title} ({lab.id})"
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
@@ -103,7 +105,7 @@ def canvas_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
         ]
         for row in rows
     ]
-    return csv_text(header, lines)
+    return csv_text(header, lines, exact=(1, 2, 3))
 
 
 def _feedback(row: GradeRow) -> str:

@@ -221,3 +221,27 @@ def test_junit_of_a_grade_is_well_formed_with_ids_xml_forbids(tmp_path: Path) ->
     failure = suites[0].find(".//failure")
     assert failure is not None
     assert failure.get("message") == "found: bad\ufffd"
+
+
+def _imported(text: str, key: str) -> dict[str, dict[str, str]]:
+    """Read an import file as an LMS does: RFC 4180 CSV, rows keyed by an identifier column."""
+    return {row[key]: row for row in csv.DictReader(io.StringIO(text, newline=""))}
+
+
+def test_lms_imports_match_identifiers_exactly_and_keep_free_text_safe() -> None:
+    ids = ["--help", "=1+1", "@alice", "+33", "li\u00e8vre"]
+    rows = [
+        _row(sid, email=f"{sid}@example.org", lms_id=f"-{n}", name=f"=HYPERLINK({n})")
+        for n, sid in enumerate(ids)
+    ]
+    moodle = _imported(moodle_csv(LAB, rows), "ID number")
+    assert list(moodle) == ids
+    assert [r["Email address"] for r in moodle.values()] == [f"{s}@example.org" for s in ids]
+    assert {r["Full name"][0] for r in moodle.values()} == {"'"}  # text, not a formula
+    assert moodle["--help"][LAB.title] == "2"
+    canvas = _imported(canvas_csv(LAB, rows), "SIS User ID")
+    assert list(canvas) == ["", *ids]  # the "Points Possible" row, then every student
+    assert [canvas[s]["ID"] for s in ids] == [f"-{n}" for n in range(len(ids))]
+    assert canvas["=1+1"]["SIS Login ID"] == "=1+1@example.org"
+    assert canvas["--help"]["Student"] == "'=HYPERLINK(0)"
+    assert canvas["--help"][f"{LAB.title} (echo)"] == "2"
