@@ -23,9 +23,9 @@ from rich.table import Table
 
 from checker.classroom import identity
 from checker.classroom.fleet import class_down, class_up
-from checker.classroom.gradebook import Gradebook
+from checker.classroom.gradebook import Gradebook, GradebookError
 from checker.classroom.grader import Outcome, default_jobs, grade_class
-from checker.classroom.output import GRADEBOOK, inside, write_outputs
+from checker.classroom.output import GRADEBOOK, OutputError, check_output, inside, write_outputs
 from checker.classroom.roster import Roster, RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
 from checker.exitcodes import ExitCode
@@ -223,8 +223,11 @@ def grade(
     """
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    book = Gradebook(inside(out_dir, GRADEBOOK))
+    try:  # before any grading: a folder that cannot take the results stops the run at once
+        check_output(out_dir)
+        book = Gradebook(inside(out_dir, GRADEBOOK))
+    except (OutputError, GradebookError) as exc:
+        _fail(ctx, str(exc), ExitCode.USAGE)
     try:
         run_id = book.last_run(lab.id) if resume else None
         if resume and run_id is None:
@@ -256,7 +259,15 @@ def grade(
         if not interrupted:
             book.finish_run(run_id)
         rows = flag_collisions(book.rows(run_id, lab.id))
-        write_outputs(out_dir, lab, rows, run=f"run {run_id}")
+        try:
+            write_outputs(out_dir, lab, rows, run=f"run {run_id}")
+        except OutputError as exc:
+            _fail(
+                ctx,
+                f"{exc} (every grade is kept in {GRADEBOOK}: fix the folder and run again "
+                "with --resume to write the exports)",
+                ExitCode.USAGE,
+            )
     finally:
         book.close()
     _summary(out, rows, out_dir, len(roster.students))

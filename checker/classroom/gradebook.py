@@ -44,18 +44,53 @@ _COLUMNS = (
 )
 
 
+class GradebookError(Exception):
+    """The gradebook file is not one (corrupt, or another program's database)."""
+
+
 class Gradebook:
     """A gradebook file; safe to write from several threads (one lock, one connection)."""
 
     def __init__(self, path: Path) -> None:
-        """Open (creating) the gradebook at `path`."""
+        """Open (creating) the gradebook at `path`, after checking it is whole.
+
+        Raises:
+            GradebookError: the file is not a database, is damaged, or is not a gradebook; it
+                is left as it is (it may hold grades worth saving).
+        """
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # WAL: a reader (an export, a second terminal) never blocks the grader, and a crash
-        # mid-write loses at most the row being written.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._check()
+            # WAL: a reader (an export, a second terminal) never blocks the grader, and a crash
+            # mid-write loses at most the row being written.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise GradebookError(
+                f"{path} is not a readable gradebook ({exc}); it is left untouched: "
+                "move it away or choose another --out"
+            ) from None
+        except GradebookError:
+            self._db.close()
+            raise
+
+    def _check(self) -> None:
+        """Refuse a damaged file, and a database whose tables are not a gradebook's."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(map(str, problems[:3])))
+        tables = {
+            row[0]
+            for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if tables and not {"runs", "grades"} <= tables:
+            raise GradebookError(
+                f"{self.path} is a database but not a gradebook (tables: "
+                f"{', '.join(sorted(tables))}); it is left untouched: choose another --out"
+            )
 
     def close(self) -> None:
         """Close the database."""
