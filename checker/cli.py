@@ -21,7 +21,7 @@ from checker.exports.junit import junit_xml
 from checker.manifest import Course, Lab, ManifestError, load_course
 from checker.paths import repo_root
 from checker.runner import ENGINES, RunError, run_checks
-from checker.selftest import SOURCES, selftest
+from checker.selftest import SOURCES, VANTAGES, selftest
 from checker.solve import StepFailed, apply_steps
 from checker.targets import TargetError, ensure_reachable
 
@@ -295,11 +295,19 @@ def finish(ctx: click.Context, lab_id: str) -> None:
     help="steps to prove: the reference solutions or the guide's own commands",
 )
 @click.option("--engine", type=click.Choice(ENGINES), default="persistent", show_default=True)
+@click.option(
+    "--vantage",
+    type=click.Choice(VANTAGES),
+    default="both",
+    show_default=True,
+    help="check from outside (the examiner), inside (the target's shell), or both, which "
+    "must agree",
+)
 @click.pass_context
-def selftest_(ctx: click.Context, lab_id: str, source: str, engine: str) -> None:
+def selftest_(ctx: click.Context, lab_id: str, source: str, engine: str, vantage: str) -> None:
     """Prove the lab: fresh fails, solved passes, each task's step matters."""
     lab = _lab(lab_id)
     with _progress(ctx, f"self-test of {lab.id}") as progress:
-        result = selftest(lab, source=source, engine=engine, progress=progress)
+        result = selftest(lab, source=source, engine=engine, progress=progress, vantage=vantage)
     _out(ctx).print(result)
     ctx.exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)

@@ -21,6 +21,8 @@ from checker.manifest import Lab, ManifestError, load_lab
 from checker.report import CheckResult, Evidence, Report, TaskResult, clean_text
 
 TARGET_PARAM = "lab_target_spec"
+# The tools checks use on machines without an examiner, verified against their packages.
+_SSH_TOOLS = ("sh", "cat", "grep", "sed", "ip", "readlink", "nsenter", "stat", "ps", "docker")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +49,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--lab-hidden", action="store_true", help="also run checks of hidden tasks (grading)"
+    )
+    group.addoption(
+        "--lab-vantage",
+        default="inside",
+        choices=("inside", "outside"),
+        help="where the examiner stands: inside the learner's shell, or outside, in the "
+        "examiner container (Docker targets; others stay inside, flagged)",
     )
 
 
@@ -93,6 +102,17 @@ def host(request: pytest.FixtureRequest, lab_target_spec: str) -> Any:
     return session.host(lab_target_spec)
 
 
+@pytest.fixture(scope="session")
+def examiner(request: pytest.FixtureRequest, lab_target_spec: str) -> Any:
+    """The learner's environment as checks see it: `checker.examiner.Examiner`.
+
+    Outside (grading a Docker environment) it is examined from the examiner container with
+    the grader's own tools; otherwise it is the target's own shell.
+    """
+    session: LabSession = request.config.pluginmanager.get_plugin("lab-session")
+    return session.examiner(lab_target_spec)
+
+
 @dataclass
 class _Outcome:
     checks: list[CheckResult] = field(default_factory=list)
@@ -115,13 +135,54 @@ class LabSession:
         self._hosts: dict[str, Any] = {}
         self._warm = False  # every target's session is opening in the background
         self._evidence: list[Evidence] = []  # commands the running check sent
+        self.vantage: str = config.getoption("--lab-vantage")
+        self._examiners: dict[str, Any] = {}
+        self._inside_used: set[str] = set()  # targets a check reached through their own shell
+
+    def examiner(self, spec: str) -> Any:
+        """The examiner of `spec` (once per target): outside when asked and possible.
+
+        Raises:
+            checker.targets.TargetError: the target or the examiner container is unreachable.
+        """
+        from checker.examiner import Examiner
+        from checker.targets import TargetError, open_target
+
+        if spec in self._examiners:
+            return self._examiners[spec]
+        if spec in self.unreachable:
+            raise TargetError(self.unreachable[spec])
+        scheme = spec.split("://", 1)[0]
+        if self.vantage == "outside" and scheme == "docker":
+            from checker.engine import EngineError
+            from checker.examiner import container
+
+            try:
+                place = container.place(TargetInfo(spec).name)
+                host = self._recording(open_target(container.ensure_running(), self.engine))
+            except (container.ExaminerUnavailable, EngineError) as exc:
+                self.unreachable[spec] = clean_text(f"TargetError: {exc}", 300)
+                raise TargetError(self.unreachable[spec]) from None
+            found = Examiner(host, spec, "outside", place)
+        else:
+            found = Examiner(self._inside_host(spec), spec, "inside")
+            if self.vantage == "outside" and scheme == "ssh":
+                found.verify_tools(_SSH_TOOLS)
+        self._examiners[spec] = found
+        return found
+
+    def _inside_host(self, spec: str) -> Any:
+        self._inside_used.add(spec)
+        return self.host(spec)
 
     def host(self, spec: str) -> Any:
         """Open (once) and return the testinfra Host of `spec`; unreachable targets raise."""
         from checker.engine import EngineError
         from checker.targets import TargetError, open_target, warm_hosts
 
-        if not self._warm:
+        if self.vantage == "outside":
+            self._inside_used.add(spec)  # a check asked for the learner's own shell
+        elif not self._warm:
             warm_hosts(self.specs, self.engine)
             self._warm = True
         if spec not in self._hosts and spec not in self.unreachable:
@@ -269,6 +330,8 @@ class LabSession:
         error = self.unreachable.get(spec, "")
         if not error and self.remaining[spec] > 0:
             error = "interrupted before every check ran"
+        examiner = self._examiners.get(spec)
+        outside = examiner is not None and examiner.outside and spec not in self._inside_used
         return Report(
             lab=self.lab.id,
             lab_uuid=self.lab.uuid,
@@ -276,6 +339,12 @@ class LabSession:
             tasks=tuple(results),
             gradable=not error,
             error=error,
+            extra={
+                # examined: from outside, with the grader's tools; inside: read in a machine
+                # the learner controls (their tools, or package-verified ones over ssh).
+                "trust": "examined" if outside else "inside",
+                "flags": list(examiner.flags) if examiner else [],
+            },
         )
 
 

@@ -37,6 +37,7 @@ def pytest_argv(
     include_hidden: bool = False,
     report: Path | None = None,
     stream: Path | None = None,
+    vantage: str = "inside",
 ) -> list[str]:
     """The pytest command line that checks `targets` (shared with benchmarks and docs)."""
     argv = [
@@ -54,6 +55,8 @@ def pytest_argv(
         os.devnull,
         "--lab-engine",
         engine,
+        "--lab-vantage",
+        vantage,
     ]
     for spec in targets:
         argv += ["--lab-target", spec]
@@ -75,6 +78,7 @@ def run_checks(
     timeout: float | None = None,
     on_report: Callable[[Report], None] | None = None,
     in_process: bool = False,
+    vantage: str = "inside",
 ) -> list[Report]:
     """Run the lab's checks on every target in one pytest session.
 
@@ -88,6 +92,8 @@ def run_checks(
         in_process: run pytest in this process, sparing an interpreter start and the imports
             (about 0.3 s): only for a one-shot process such as the `lab` command, since check
             modules imported once stay imported.
+        vantage: `inside` (the target's own shell) or `outside` (the examiner, for Docker
+            targets: `checker.examiner`).
 
     Returns:
         One report per target, in the order given.
@@ -105,6 +111,7 @@ def run_checks(
             include_hidden=include_hidden,
             report=report_path,
             stream=stream_path if on_report else None,
+            vantage=vantage,
         )
         if in_process:
             _run_here(argv[3:])

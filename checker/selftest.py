@@ -4,6 +4,10 @@ On real, fresh targets: (1) nothing passes before the learner works; (2) with ev
 step applied, every task passes; (3) for each task, with every step but its own applied, that
 task fails. All cases run side by side: their containers start and their steps run in parallel,
 and one pytest session checks them all.
+
+By default the checks run twice on the same environments: from outside, through the examiner
+(`checker.examiner`, what `lab grade` uses), whose verdicts are judged, and inside, through each
+environment's own shell (what `lab check` uses); every task must get the same verdict both ways.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from checker.solve import step_script
 from checker.targets import run_script
 
 SOURCES = ("solutions", "guide")
+VANTAGES = ("both", "outside", "inside")
 # Each command already has the engine's timeout; this bounds a whole run that still hangs.
 CHECKS_TIMEOUT = 900
 
@@ -99,6 +104,7 @@ def selftest(
     engine: str = "persistent",
     workers: int = 4,
     progress: Callable[[str], None] = lambda _: None,
+    vantage: str = "both",
 ) -> SelftestResult:
     """Run the self-test of a lab on fresh containers of the local Docker engine.
 
@@ -109,6 +115,8 @@ def selftest(
         engine: the engine the checks run through.
         workers: how many environments are prepared at once.
         progress: receives one line per thing done.
+        vantage: `outside` (the examiner, judged), `inside` (the target's shell, judged) or
+            `both`: outside judged, and inside must give every task the same verdict.
     """
     steps = (
         guide_commands(lab)
@@ -135,21 +143,51 @@ def selftest(
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(prepare, range(len(results))))
-        progress("running the checks on every case")
+        specs = [f"docker://{name}" for name in names]
+        judged = "inside" if vantage == "inside" else "outside"
+        progress(f"running the checks on every case, from {judged}")
         reports = run_checks(
             lab,
-            [f"docker://{name}" for name in names],
+            specs,
             engine=engine,
             include_hidden=True,
             timeout=CHECKS_TIMEOUT,
+            vantage=judged,
         )
-        for result, report in zip(results, reports, strict=True):
+        others: list[Report | None] = [None] * len(reports)
+        if vantage == "both":
+            progress("running the checks on every case again, from inside")
+            others = list(
+                run_checks(
+                    lab,
+                    specs,
+                    engine=engine,
+                    include_hidden=True,
+                    timeout=CHECKS_TIMEOUT,
+                    vantage="inside",
+                )
+            )
+        for result, report, other in zip(results, reports, others, strict=True):
             result.report = report
             _judge(result, report)
+            if other is not None:
+                _compare(result, report, other)
     finally:
         for name in names:
             environments.remove(name)
     return SelftestResult(lab.id, source, tuple(results))
+
+
+def _compare(result: CaseResult, outside: Report, inside: Report) -> None:
+    """Every task must get the same verdict from outside and from inside."""
+    theirs = {task.id: task for task in inside.tasks}
+    for task in outside.tasks:
+        other = theirs[task.id]
+        if task.status != other.status:
+            result.problems.append(
+                f"{task.id} is {task.status} from outside but {other.status} from inside: "
+                f"{task.message or other.message}"
+            )
 
 
 def _judge(result: CaseResult, report: Report) -> None:

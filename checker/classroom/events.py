@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from checker.classroom.probe import IDENTITY_SCRIPT
 from checker.plugin import TARGET_PARAM
 
 
@@ -48,8 +47,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def _identity(config: pytest.Config, spec: str) -> dict[str, str]:
     """Run the identity script on the target's session (unrecorded: no check has started)."""
     try:
-        host = config.pluginmanager.get_plugin("lab-session").host(spec)
-        result = host.run(IDENTITY_SCRIPT)
+        examiner = config.pluginmanager.get_plugin("lab-session").examiner(spec)
+        # Outside, the examiner reads it with its own tools through /proc/PID: a bind mount
+        # over /proc/1/environ inside the environment changes nothing it reads.
+        result = examiner.host.run(examiner.identity_script())
     except Exception as exc:  # any failure to reach the target is the answer
         return {"target": spec, "output": "", "error": f"{type(exc).__name__}: {exc}"}
     return {"target": spec, "output": result.stdout, "error": ""}

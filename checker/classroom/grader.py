@@ -51,9 +51,20 @@ class Outcome:
         environment (read inside) must carry the same nonce.
         """
         found = self.probe
+        flags: list[str] = []
         if found.label_nonce and found.nonce and found.label_nonce != found.nonce:
-            return ("the nonce inside the environment differs from its container's label",)
-        return ()
+            flags.append("the nonce inside the environment differs from its container's label")
+        flags += [f"tool integrity: {flag}" for flag in self.report.extra.get("flags", ())]
+        return tuple(flags)
+
+    @property
+    def trust(self) -> str:
+        """How far the verdict can be trusted: `examined` or `inside`.
+
+        `examined`: from outside, with the grader's tools; `inside`: read in a machine the
+        learner controls.
+        """
+        return str(self.report.extra.get("trust", "inside"))
 
     @property
     def score(self) -> int:
@@ -248,6 +259,7 @@ def grade_class(
     include_hidden: bool = True,
     state: ClassState | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    vantage: str = "outside",
 ) -> list[Outcome]:
     """Grade every learner's environment; return one outcome per learner.
 
@@ -260,6 +272,8 @@ def grade_class(
         include_hidden: grade hidden tasks too (always, for an authoritative grade).
         state: the class state holding the nonces seeded at `lab class up`.
         on_outcome: called (from any thread, never two at once) as each outcome is known.
+        vantage: `outside`: Docker environments are examined by the examiner container, with
+            the grader's own tools (`checker.examiner`); `inside`: through the learner's shell.
 
     Raises:
         ManifestError: the lab's checks are broken (nothing can be graded).
@@ -279,7 +293,7 @@ def grade_class(
             run.started[spec] = time.monotonic()
         probing = [probes.submit(_probe_one, run, spec) for spec in specs]
         workers = [
-            pool.submit(_worker, run, engine, include_hidden, target_timeout, batch_max)
+            pool.submit(_worker, run, engine, include_hidden, target_timeout, batch_max, vantage)
             for _ in range(max(1, jobs))
         ]
         try:
@@ -301,7 +315,12 @@ def _probe_one(run: _Run, spec: str) -> None:
 
 
 def _worker(
-    run: _Run, engine: str, include_hidden: bool, target_timeout: float, batch_max: int
+    run: _Run,
+    engine: str,
+    include_hidden: bool,
+    target_timeout: float,
+    batch_max: int,
+    vantage: str = "outside",
 ) -> None:
     """Take batches of ready targets until the end marker; check each batch in one session."""
     finished = False
@@ -337,6 +356,7 @@ def _worker(
                     ),
                 ),
                 stop=run.stop,
+                vantage=vantage,
             )
         except SessionFailed as exc:
             for spec in batch:

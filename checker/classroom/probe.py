@@ -17,15 +17,33 @@ from checker.classroom.identity import NONCE_LABEL, parse_environ
 from checker.report import clean_text
 from checker.targets import TargetError, parse_spec
 
+
 # Each value is hex-dumped by od under a line of its own tag, so no byte of it (a newline in a
 # hostname, say) can pose as another value; od reads the files itself (four processes in all)
 # and stops at a bound, so a planted giant file cannot swamp the grader.
 # (It runs on /bin/sh, as every check does: a wedged /bin/sh is a session that never answers.)
-IDENTITY_SCRIPT = r"""echo environ=; od -An -v -tx1 -N 262144 /proc/1/environ 2>/dev/null
-echo hostname=; od -An -v -tx1 -N 256 /proc/sys/kernel/hostname 2>/dev/null
-echo machine_id=; od -An -v -tx1 -N 64 /etc/machine-id 2>/dev/null
-echo host_keys=; od -An -v -tx1 -N 65536 /etc/ssh/ssh_host_*_key.pub 2>/dev/null
-"""
+def identity_script(
+    environ: str = "/proc/1/environ",
+    hostname: str = "od -An -v -tx1 -N 256 /proc/sys/kernel/hostname",
+    root: str = "",
+) -> str:
+    """The identity script, reading PID 1's environment at ``environ`` and files below ``root``.
+
+    The defaults read inside the environment; the examiner reads from outside it
+    (`checker.examiner.Examiner.identity_script`). ``hostname`` prints it (od is added when
+    it is a plain command).
+    """
+    if not hostname.startswith("od "):
+        hostname = f"{hostname} | od -An -v -tx1 -N 256"
+    return (
+        f"echo environ=; od -An -v -tx1 -N 262144 {environ} 2>/dev/null\n"
+        f"echo hostname=; {hostname} 2>/dev/null\n"
+        f"echo machine_id=; od -An -v -tx1 -N 64 {root}/etc/machine-id 2>/dev/null\n"
+        f"echo host_keys=; od -An -v -tx1 -N 65536 {root}/etc/ssh/ssh_host_*_key.pub 2>/dev/null\n"
+    )
+
+
+IDENTITY_SCRIPT = identity_script()
 
 
 @dataclass(frozen=True)

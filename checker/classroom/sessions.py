@@ -62,6 +62,7 @@ def check_batch(
     on_identity: Callable[[dict[str, str]], None],
     on_timeout: Callable[[str], None],
     stop: threading.Event,
+    vantage: str = "outside",
 ) -> None:
     """Check every target of the batch, restarting the session past any target that hangs.
 
@@ -84,6 +85,7 @@ def check_batch(
             on_report=on_report,
             on_identity=on_identity,
             stop=stop,
+            vantage=vantage,
         )
         if batch.hung is not None:
             on_timeout(batch.hung)
@@ -102,6 +104,7 @@ def _session(
     on_report: Callable[[Report], None],
     on_identity: Callable[[dict[str, str]], None],
     stop: threading.Event,
+    vantage: str,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="k2c-grade-") as name:
         folder = Path(name)
@@ -113,6 +116,7 @@ def _session(
             include_hidden=include_hidden,
             report=report,
             stream=stream,
+            vantage=vantage,
         )
         argv += ["-p", "checker.classroom.events", "--class-events", str(events)]
         if sys.platform.startswith("linux"):
