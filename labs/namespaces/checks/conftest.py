@@ -1,4 +1,8 @@
-"""Shared fixtures for the namespaces checks: one snapshot of every process's namespaces."""
+"""Shared fixtures for the namespaces checks: one snapshot of every process's namespaces.
+
+Every check speaks through the `examiner` fixture (`checker.examiner`): the same code runs in
+the learner's shell (`lab check`) and from outside, with the grader's own tools (`lab grade`).
+"""
 
 from __future__ import annotations
 
@@ -11,26 +15,25 @@ import pytest
 # two processes share a namespace exactly when their links are equal.
 KINDS = ("uts", "pid", "net", "mnt", "user")
 
-# One command, so a snapshot costs one round trip. A process that exits mid-loop makes readlink
-# fail and is simply skipped.
+# One command per process of the environment, all in one round trip. A process that exits
+# mid-loop makes readlink fail and is simply skipped.
 _SNAPSHOT = (
-    "for d in /proc/[0-9]*; do "
-    'l=$(cd "$d/ns" 2>/dev/null && readlink ' + " ".join(KINDS) + " 2>/dev/null) "
-    '&& echo "${d#/proc/}" $l; '
-    "done"
+    'l=$(cd "/proc/$p/ns" 2>/dev/null && readlink ' + " ".join(KINDS) + " 2>/dev/null) "
+    '&& echo "$p" $l'
 )
 _LINK = re.compile(r"^([a-z]+):\[(\d+)\]$")
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The namespaces of every process in the target, keyed by PID, as seen from the target."""
+    """The namespaces of every process in the target, keyed by the examiner's PIDs."""
 
     links: dict[int, dict[str, str]]
+    first: int = 1  # the environment's first process (PID 1 inside it)
 
     def init(self, kind: str) -> str:
-        """Return PID 1's namespace of this kind: the container's own, the baseline."""
-        return self.links.get(1, {}).get(kind, "")
+        """Return the first process's namespace of this kind: the container's, the baseline."""
+        return self.links.get(self.first, {}).get(kind, "")
 
     def outside(self, kind: str) -> list[int]:
         """List the PIDs whose namespace of this kind differs from PID 1's, in PID order."""
@@ -38,7 +41,7 @@ class Snapshot:
         return sorted(
             pid
             for pid, links in self.links.items()
-            if pid != 1 and links.get(kind) and links[kind] != base
+            if pid != self.first and links.get(kind) and links[kind] != base
         )
 
     @staticmethod
@@ -49,7 +52,7 @@ class Snapshot:
         return f"process{'es' if len(pids) > 1 else ''} {shown}{more}"
 
 
-def parse_snapshot(text: str) -> Snapshot:
+def parse_snapshot(text: str, first: int = 1) -> Snapshot:
     """Parse lines of ``<pid> <kind>:[<inode>]...``; garbage lines are ignored.
 
     >>> parse_snapshot("7 uts:[1] pid:[2]").links
@@ -63,13 +66,13 @@ def parse_snapshot(text: str) -> Snapshot:
         found = {m[1]: m[0] for m in (_LINK.match(t) for t in tokens) if m and m[1] in KINDS}
         if found:
             links[int(pid)] = found
-    return Snapshot(links)
+    return Snapshot(links, first)
 
 
 @pytest.fixture
-def namespaces(host) -> Snapshot:
+def namespaces(examiner) -> Snapshot:
     """A fresh snapshot of the namespaces of every process in the target."""
-    snapshot = parse_snapshot(host.run(_SNAPSHOT).stdout)
-    if 1 not in snapshot.links:
+    snapshot = parse_snapshot(examiner.each_process(_SNAPSHOT).stdout, examiner.init)
+    if examiner.init not in snapshot.links:
         pytest.fail("Could not read /proc/1/ns in the target: is it the lab's container?")
     return snapshot

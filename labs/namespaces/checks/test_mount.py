@@ -7,14 +7,14 @@ import pytest
 _EXCLUDED = ("/proc", "/sys")
 
 
-def _mounts(host, pid: int) -> set[tuple[str, str, str]]:
+def _mounts(examiner, pid: int) -> set[tuple[str, str, str]]:
     """Return the mounts a process sees, as (device, root, mount point) from its mountinfo.
 
     A copied mount namespace keeps each mount's device, root and mount point (mount IDs are
     renumbered), so a mount made after the copy is one whose triple the original lacks.
     """
     mounts = set()
-    for line in host.run("cat /proc/%s/mountinfo", str(pid)).stdout.splitlines():
+    for line in examiner.run("cat /proc/%s/mountinfo", str(pid)).stdout.splitlines():
         fields = line.split()
         if len(fields) > 4:
             mounts.add((fields[2], fields[3], fields[4]))
@@ -27,7 +27,7 @@ def _excluded(mount_point: str) -> bool:
 
 
 @pytest.mark.task("mount")
-def test_a_process_sees_a_private_mount(host, namespaces) -> None:
+def test_a_process_sees_a_private_mount(examiner, namespaces) -> None:
     """Some process in its own mount namespace sees a mount that PID 1 does not see."""
     pids = namespaces.outside("mnt")
     assert pids, (
@@ -35,11 +35,11 @@ def test_a_process_sees_a_private_mount(host, namespaces) -> None:
         f"{namespaces.init('mnt')}, the same as PID 1's. Start a long-lived process with "
         "`unshare --mount` (detached with setsid -f) that mounts something first."
     )
-    visible = _mounts(host, 1)
+    visible = _mounts(examiner, examiner.init)
     private = {
         point
         for pid in pids
-        for _, _, point in _mounts(host, pid) - visible
+        for _, _, point in _mounts(examiner, pid) - visible
         if not _excluded(point)
     }
     assert private, (

@@ -18,10 +18,10 @@ class End:
     addresses: tuple[str, ...]
 
 
-def _json_list(host, command: str, *args: str) -> list[dict]:
-    """Run an `ip -j` command; anything but a JSON list of objects reads as an empty list."""
+def _json_list(result) -> list[dict]:
+    """Read an `ip -j` command's output; anything but a JSON list of objects is an empty list."""
     try:
-        data = json.loads(host.run(command, *args).stdout or "[]")
+        data = json.loads(result.stdout or "[]")
     except ValueError:
         return []
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
@@ -32,9 +32,9 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _veths(host, netns: str) -> list[dict]:
+def _veths(examiner, netns: str) -> list[dict]:
     """List the veth interfaces of a named network namespace, with their addresses."""
-    return _json_list(host, "ip -n %s -j address show type veth", netns)
+    return _json_list(examiner.ip("-n", netns, "-j", "address", "show", "type", "veth"))
 
 
 def _end(link: dict) -> End:
@@ -47,12 +47,12 @@ def _end(link: dict) -> End:
     return End(str(link.get("ifname")), addresses)
 
 
-def veth_pair(host) -> tuple[End, End]:
+def veth_pair(examiner) -> tuple[End, End]:
     """Return red's and blue's ends of an addressed veth pair; fail naming what is missing."""
     __tracebackhide__ = True
     names = {
         words[0]
-        for line in host.run("ip netns list").stdout.splitlines()
+        for line in examiner.ip("netns", "list").stdout.splitlines()
         if (words := line.split())
     }
     missing = [ns for ns in (RED, BLUE) if ns not in names]
@@ -63,12 +63,12 @@ def veth_pair(host) -> tuple[End, End]:
     # link_netnsid is the peer's namespace as red numbers it; list-id names those numbers.
     ids = {
         _int(i.get("nsid")): i.get("name")
-        for i in _json_list(host, "ip -n %s -j netns list-id", RED)
+        for i in _json_list(examiner.ip("-n", RED, "-j", "netns", "list-id"))
     }
-    blue_veths = {i: v for v in _veths(host, BLUE) if (i := _int(v.get("ifindex"))) is not None}
+    blue_veths = {i: v for v in _veths(examiner, BLUE) if (i := _int(v.get("ifindex"))) is not None}
     pairs = [
         (red, blue)
-        for red in _veths(host, RED)
+        for red in _veths(examiner, RED)
         if ids.get(_int(red.get("link_netnsid"))) == BLUE
         and (blue := blue_veths.get(_int(red.get("link_index"))))
         and _int(blue.get("link_index")) == _int(red.get("ifindex"))
@@ -89,17 +89,17 @@ def veth_pair(host) -> tuple[End, End]:
 
 
 @pytest.mark.task("net")
-def test_a_veth_pair_joins_red_and_blue(host) -> None:
+def test_a_veth_pair_joins_red_and_blue(examiner) -> None:
     """Namespaces red and blue exist, joined by a veth pair with an IPv4 address on each end."""
-    veth_pair(host)
+    veth_pair(examiner)
 
 
 @pytest.mark.task("net")
-def test_red_pings_blue(host) -> None:
+def test_red_pings_blue(examiner) -> None:
     """From inside red, blue's end of the pair answers a ping."""
-    red, blue = veth_pair(host)
+    red, blue = veth_pair(examiner)
     target = blue.addresses[0]
-    result = host.run("ip netns exec %s ping -c1 -W1 %s", RED, target)
+    result = examiner.in_netns(RED, f"ping -c1 -W1 {target}")
     assert result.rc == 0, (
         f"`ip netns exec {RED} ping -c1 -W1 {target}` got no answer from {BLUE}'s {blue.name}: "
         f"are both ends up (`ip -n {RED} link set {red.name} up`), in the same subnet?"

@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.mark.task("uts")
-def test_a_process_has_its_own_hostname(host, namespaces) -> None:
+def test_a_process_has_its_own_hostname(examiner, namespaces) -> None:
     """Some process's /proc/<pid>/ns/uts differs from PID 1's and its hostname differs too."""
     pids = namespaces.outside("uts")
     assert pids, (
@@ -12,11 +12,11 @@ def test_a_process_has_its_own_hostname(host, namespaces) -> None:
         f"{namespaces.init('uts')}, the same as PID 1's. Start a long-lived process with "
         "`unshare --uts` (detached with setsid -f) and set a hostname inside it."
     )
-    ours = host.check_output("uname -n")
+    ours = examiner.net("uname -n").stdout.strip()
     names = {}
     for pid in pids:
         # nsenter joins only the UTS namespace: uname then reports that namespace's hostname.
-        result = host.run("nsenter --target %s --uts uname -n", str(pid))
+        result = examiner.in_namespaces(pid, "--uts", "uname -n")
         if result.rc == 0:
             names[pid] = result.stdout.strip()
     assert any(name and name != ours for name in names.values()), (
