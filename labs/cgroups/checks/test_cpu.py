@@ -37,6 +37,6 @@ def test_the_kernel_throttled_a_process_in_k2c_cpu(cgroups):
     throttled = cgroups.counters(cgroups.knob("cpu", NAME, "cpu.stat")).get("nr_throttled", 0)
     assert throttled >= 1, (
         f"No process in {NAME} has run into the quota yet (nr_throttled {throttled} in "
-        f"{cgroups.dir('cpu', NAME)}/cpu.stat): run a busy loop in it for a few seconds, "
+        f"{cgroups.shown('cpu', NAME)}/cpu.stat): run a busy loop in it for a few seconds, "
         f"e.g. cg run {NAME} timeout 3 sh -c 'while :; do :; done'"
     )

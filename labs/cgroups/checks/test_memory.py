@@ -34,6 +34,6 @@ def test_the_kernel_oom_killed_a_process_in_k2c_mem(cgroups):
     kills = counters.get("oom_kill", 0)
     assert kills >= 1, (
         f"The kernel has not OOM-killed any process in {NAME} yet (oom_kill {kills} in "
-        f"{cgroups.dir('memory', NAME)}/{source}): inside it, run something that needs more "
+        f"{cgroups.shown('memory', NAME)}/{source}): inside it, run something that needs more "
         f"memory than the limit, e.g. cg run {NAME} dd if=/dev/zero of=/dev/null bs=100M count=1"
     )

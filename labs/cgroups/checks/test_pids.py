@@ -28,7 +28,7 @@ def test_the_kernel_refused_forks_in_k2c_pids(cgroups):
     refused = cgroups.counters(cgroups.knob("pids", NAME, "pids.events")).get("max", 0)
     assert refused >= 1, (
         f"The kernel has not refused any fork in {NAME} yet (max {refused} in "
-        f"{cgroups.dir('pids', NAME)}/pids.events): with pids.max set, start the fork bomb "
+        f"{cgroups.shown('pids', NAME)}/pids.events): with pids.max set, start the fork bomb "
         f"inside the cgroup as the guide shows"
     )
 

@@ -11,7 +11,8 @@ def live_pids(cgroups, controller: str) -> set[int]:
     pids = {int(word) for word in text.split() if word.isdigit()}
     if not pids:
         return set()
-    states = cgroups.host.run(f"ps -o pid=,stat= -p {','.join(map(str, sorted(pids)))}").stdout
+    listed = ",".join(map(str, sorted(pids)))
+    states = cgroups.examiner.run(f"ps -o pid=,stat= -p {listed}").stdout
     return {
         int(pid)
         for pid, _, state in (line.strip().partition(" ") for line in states.splitlines())
@@ -43,7 +44,7 @@ def test_a_long_running_process_lives_in_k2c_app(cgroups):
     """At least one live process sits in k2c-app (on v1: in its memory and cpu cgroups)."""
     cgroups.require("memory", NAME)
     in_memory = live_pids(cgroups, "memory")
-    where = f"{cgroups.dir('memory', NAME)}/cgroup.procs"
+    where = f"{cgroups.shown('memory', NAME)}/cgroup.procs"
     assert in_memory, (
         f"No live process in {NAME} ({where} is empty): start one that keeps running, fully "
         f"detached, e.g. setsid -f cg run {NAME} sleep infinity </dev/null >/dev/null 2>&1"
