@@ -1,7 +1,9 @@
 """Shared fixtures: find the learner's hand-made container (the "box") from outside it.
 
 The lab container is the learner's host; the box is an ordinary process in it. The checks find
-it the way the kernel knows it, by its root directory, and then read /proc about that process.
+it the way the kernel knows it, by its root directory, and then read /proc about that process,
+through the `examiner` (`checker.examiner`): the learner's shell for `lab check`, the grader's
+own tools from outside for `lab grade`. PIDs are the examiner's.
 """
 
 from __future__ import annotations
@@ -18,11 +20,8 @@ ROOTFS = "/srv/box/rootfs"
 # of a pivot_root'ed process reads "/" (its root is a mount in a namespace the reader cannot
 # name). A process that exits mid-loop is skipped or printed incomplete.
 _FIND = (
-    f"want=$(stat -Lc %d:%i {ROOTFS} 2>/dev/null) || exit 0; "
-    "for d in /proc/[0-9]*; do "
-    '[ "$(stat -Lc %d:%i "$d/root/" 2>/dev/null)" = "$want" ] || continue; '
-    'echo "${d#/proc/}" $(readlink "$d/ns/pid") $(sed -n "s/^NSpid://p" "$d/status"); '
-    "done 2>/dev/null"
+    '[ "$(stat -Lc %d:%i "/proc/$p/root/" 2>/dev/null)" = "$want" ] || continue; '
+    'echo "$p" $(readlink "/proc/$p/ns/pid") $(sed -n "s/^NSpid://p" "/proc/$p/status")'
 )
 _LINE = re.compile(r"^(\d+) (pid:\[\d+\])((?: \d+)+)$")
 
@@ -33,7 +32,7 @@ class Process:
 
     pid: int
     pid_namespace: str  # the /proc/PID/ns/pid link, e.g. "pid:[4026532183]"
-    nspid: tuple[int, ...]  # its PID in each nested PID namespace, the host's first
+    nspid: tuple[int, ...]  # its PID in each nested PID namespace, the examiner's first
 
 
 @dataclass(frozen=True)
@@ -101,6 +100,7 @@ def rootfs() -> str:
 
 
 @pytest.fixture
-def box(host) -> Box:
+def box(examiner) -> Box:
     """The box as it runs now (possibly not at all: check `box.found`)."""
-    return parse_box(host.run(_FIND).stdout)
+    want = f"want=$(stat -Lc %d:%i {examiner.path(ROOTFS)} 2>/dev/null) || exit 0"
+    return parse_box(examiner.each_process(_FIND, before=want).stdout)

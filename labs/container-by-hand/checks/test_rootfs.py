@@ -17,11 +17,13 @@ def _first_line(text: str) -> str:
 
 
 @pytest.mark.task("rootfs")
-def test_the_rootfs_runs_a_shell_with_its_own_tools(host, rootfs):
+def test_the_rootfs_runs_a_shell_with_its_own_tools(examiner, rootfs):
     """A shell runs with the rootfs as /, and finds the box's tools there."""
-    assert host.run(f"test -d {rootfs}").rc == 0, f"There is no directory {rootfs}."
+    assert examiner.exists(rootfs, "d"), f"There is no directory {rootfs}."
     probe = f"for t in {' '.join(TOOLS)}; do command -v $t >/dev/null || echo $t; done"
-    result = host.run(f"chroot {rootfs} /bin/sh -c {shlex.quote(probe)}")
+    # The rootfs's own shell runs here, by design: it is the learner's work being proved.
+    where = shlex.quote(examiner.path(rootfs))
+    result = examiner.run(f"chroot {where} /bin/sh -c {shlex.quote(probe)}")
     assert result.rc == 0, (
         f"No shell runs inside {rootfs}: `chroot {rootfs} /bin/sh` failed "
         f"({_first_line(result.stderr)})."
@@ -34,10 +36,11 @@ def test_the_rootfs_runs_a_shell_with_its_own_tools(host, rootfs):
 
 
 @pytest.mark.task("rootfs")
-def test_the_rootfs_has_its_mount_points(host, rootfs):
+def test_the_rootfs_has_its_mount_points(examiner, rootfs):
     """The rootfs has the empty directories the box mounts proc, sys, dev and tmp on."""
-    probe = f"for d in {' '.join(MOUNT_POINTS)}; do [ -d {rootfs}/$d ] || echo $d; done"
-    missing = [name for name in host.run(probe).stdout.split() if name in MOUNT_POINTS]
+    where = shlex.quote(examiner.path(rootfs))
+    probe = f"for d in {' '.join(MOUNT_POINTS)}; do [ -d {where}/$d ] || echo $d; done"
+    missing = [name for name in examiner.run(probe).stdout.split() if name in MOUNT_POINTS]
     assert not missing, (
         f"{rootfs} lacks the director{'y' if len(missing) == 1 else 'ies'} "
         f"{', '.join('/' + name for name in missing)}: the box needs them as mount points."

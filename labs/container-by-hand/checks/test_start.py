@@ -29,12 +29,12 @@ def test_a_process_runs_with_the_rootfs_as_its_root(box):
 
 
 @pytest.mark.task("start")
-def test_the_box_has_namespaces_of_its_own(host, box):
+def test_the_box_has_namespaces_of_its_own(examiner, box):
     """The box's PID, mount, UTS, IPC and network namespaces all differ from the host's."""
     assert box.found, box.MISSING
     kinds = " ".join(KINDS)
-    theirs = _links(host.run(f"cd /proc/{box.pid}/ns && readlink {kinds}").stdout)
-    ours = _links(host.run(f"cd /proc/1/ns && readlink {kinds}").stdout)
+    theirs = _links(examiner.run(f"cd /proc/{box.pid}/ns && readlink {kinds}").stdout)
+    ours = _links(examiner.run(f"cd /proc/{examiner.init}/ns && readlink {kinds}").stdout)
     assert ours, "Cannot read /proc/1/ns of the host: is this the lab's container?"
     shared = [kind for kind in KINDS if theirs.get(kind, ours.get(kind)) == ours.get(kind)]
     assert not shared, (
@@ -44,15 +44,15 @@ def test_the_box_has_namespaces_of_its_own(host, box):
 
 
 @pytest.mark.task("start")
-def test_the_box_is_pid_1_and_has_its_own_proc(host, box):
+def test_the_box_is_pid_1_and_has_its_own_proc(examiner, box):
     """The box's first process is PID 1 of its PID namespace, and its /proc shows that."""
     assert box.found, box.MISSING
     assert box.init is not None, (
         f"No process of the box is PID 1 of a PID namespace of its own (see NSpid in "
         f"/proc/{box.pid}/status): start it with unshare --pid --fork."
     )
-    ours = _starttime(host.run(f"cat /proc/{box.init}/stat").stdout)
-    theirs = _starttime(host.run(f"cat /proc/{box.init}/root/proc/1/stat").stdout)
+    ours = _starttime(examiner.run(f"cat /proc/{box.init}/stat").stdout)
+    theirs = _starttime(examiner.run(f"cat /proc/{box.init}/root/proc/1/stat").stdout)
     own = ours is not None and ours == theirs
     assert own, (
         f"/proc inside the box is not a proc of its own: its /proc/1 is not the box's first "
@@ -61,11 +61,12 @@ def test_the_box_is_pid_1_and_has_its_own_proc(host, box):
 
 
 @pytest.mark.task("start")
-def test_the_box_has_a_hostname_of_its_own(host, box):
+def test_the_box_has_a_hostname_of_its_own(examiner, box):
     """Inside its UTS namespace, the box carries a hostname other than the host's."""
     assert box.found, box.MISSING
-    ours = host.run("cat /proc/sys/kernel/hostname").stdout.strip()
-    theirs = host.run(f"nsenter -t {box.pid} -u cat /proc/sys/kernel/hostname").stdout.strip()
+    ours = examiner.net("cat /proc/sys/kernel/hostname").stdout.strip()
+    theirs = examiner.in_namespaces(box.pid, "-u", "cat /proc/sys/kernel/hostname")
+    theirs = theirs.stdout.strip()
     own = bool(theirs) and theirs != ours
     assert own, (
         f"The box's hostname is still the host's ('{ours}'): set one inside its UTS "
