@@ -1,15 +1,16 @@
 """Fixtures shared by the networking checks: the inner engine's view, and the outside world's.
 
-The learner's Docker engine runs inside the target, so what it knows is read with `docker
-inspect` inside the target (fixture `engine`). Tasks that promise reachability "from outside"
-are checked from the process running the checks, which is outside the target (fixture `outside`).
+The learner's Docker engine runs inside the target; what it knows is read with `docker inspect`
+through the `examiner` (`checker.examiner`): the target's own client for `lab check`, the
+grader's client on the engine's socket for `lab grade` (fixture `engine`). Tasks that promise
+reachability "from outside" are checked from the process running the checks, which is outside
+the target (fixture `outside`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
 import subprocess
 import urllib.error
 import urllib.request
@@ -45,7 +46,7 @@ class Container:
 
     @property
     def pid(self) -> int:
-        """The PID of its main process, in the target's PID namespace (0 when unknown)."""
+        """The PID of its main process, as the target numbers it (0 when unknown)."""
         pid = (self.data.get("State") or {}).get("Pid")
         return pid if isinstance(pid, int) else 0
 
@@ -73,9 +74,9 @@ class Container:
 
 @dataclass(frozen=True)
 class InnerEngine:
-    """The learner's Docker engine, seen from inside the target."""
+    """The learner's Docker engine, through the examiner."""
 
-    host: Any
+    examiner: Any
 
     def inspect(self, kind: str, name: str) -> dict[str, Any] | None:
         """Return `docker <kind> inspect NAME` (kind: container, network), or None.
@@ -84,7 +85,7 @@ class InnerEngine:
         mislead the learner then.
         """
         __tracebackhide__ = True
-        out = self.host.run(f"docker {kind} inspect {shlex.quote(name)}")
+        out = self.examiner.docker(kind, "inspect", name)
         if out.rc != 0 and "no such" not in out.stderr.lower():
             first = (out.stderr.strip().splitlines() or [f"exit status {out.rc}"])[0]
             raise AssertionError(
@@ -132,9 +133,9 @@ class Outside:
 
 
 @pytest.fixture
-def engine(host) -> InnerEngine:
+def engine(examiner) -> InnerEngine:
     """The learner's Docker engine inside the target."""
-    return InnerEngine(host)
+    return InnerEngine(examiner)
 
 
 @pytest.fixture(scope="session")

@@ -24,12 +24,12 @@ _SUMMARY = re.compile(r"sec\s+\S+ \S+\s+([0-9.]+) ([KMGT]?)bits/sec\s+receiver\s
 _UNIT = {"": 1e-9, "K": 1e-6, "M": 1e-3, "G": 1.0, "T": 1e3}
 
 
-def _recorded(host) -> dict[str, float]:
+def _recorded(examiner) -> dict[str, float]:
     """Return the learner's numbers by key; fail the check when one is missing."""
     __tracebackhide__ = True
-    text = host.run(f"cat {FILE}")
-    assert text.rc == 0, f"{FILE} does not exist: record your measurements there."
-    numbers = {m[1]: float(m[2]) for m in map(_LINE.match, text.stdout.splitlines()) if m}
+    text = examiner.read(FILE)
+    assert text is not None, f"{FILE} does not exist: record your measurements there."
+    numbers = {m[1]: float(m[2]) for m in map(_LINE.match, text.splitlines()) if m}
     for key in SERVERS:
         assert numbers.get(key, 0) > 0, (
             f"{FILE} has no line `{key}=<Gbit/s>` with a positive number (like `{key}=12.3`)."
@@ -37,15 +37,15 @@ def _recorded(host) -> dict[str, float]:
     return numbers
 
 
-def _logged(host, container: str) -> list[float]:
+def _logged(examiner, container: str) -> list[float]:
     """Return the results (Gbit/s) that the iperf3 server in `container` logged."""
-    out = host.run(f"docker logs --tail 2000 {container}")
+    out = examiner.docker("logs", "--tail", "2000", container)
     return [float(m[1]) * _UNIT[m[2]] for m in map(_SUMMARY.search, out.stdout.splitlines()) if m]
 
 
-def _measure(host, address: str, port: int) -> tuple[float, str]:
+def _measure(examiner, address: str, port: int) -> tuple[float, str]:
     """Run a 1-second iperf3 test from the machine; return (Gbit/s, "") or (0, the error)."""
-    out = host.run(f"timeout 6 iperf3 -c {address} -p {port} -t 1 -J --connect-timeout 1000")
+    out = examiner.net(f"timeout 6 iperf3 -c {address} -p {port} -t 1 -J --connect-timeout 1000")
     try:
         report = json.loads(out.stdout)
     except ValueError:
@@ -69,12 +69,12 @@ def test_iperf3_servers_run_on_the_bridge_and_on_the_host_network(engine):
 
 
 @pytest.mark.task("throughput")
-def test_recorded_numbers_are_results_the_servers_logged(host, engine):
+def test_recorded_numbers_are_results_the_servers_logged(examiner, engine):
     """Each recorded number is, within rounding, a result its iperf3 server logged."""
-    numbers = _recorded(host)
+    numbers = _recorded(examiner)
     for key, container in SERVERS.items():
         engine.running(container)
-        logged = _logged(host, container)
+        logged = _logged(examiner, container)
         close = [g for g in logged if abs(g - numbers[key]) <= 0.05 * g + 0.01]
         seen = ", ".join(f"{g:.3g}" for g in logged[-5:]) or "no test yet"
         assert close, (
@@ -85,16 +85,16 @@ def test_recorded_numbers_are_results_the_servers_logged(host, engine):
 
 
 @pytest.mark.task("throughput")
-def test_recorded_numbers_are_plausible_next_to_a_fresh_measurement(host, engine):
+def test_recorded_numbers_are_plausible_next_to_a_fresh_measurement(examiner, engine):
     """Both numbers lie within a factor of 50 of what the check measures now, in 1 s."""
-    numbers = _recorded(host)
+    numbers = _recorded(examiner)
     targets = {
         "bridge_gbps": (engine.running("iperf-bridge").address("bridge"), 5201),
         "host_gbps": ("127.0.0.1", 5202),
     }
     for key, (address, port) in targets.items():
         assert address, "Container `iperf-bridge` has no address on the default bridge."
-        measured, error = _measure(host, address, port)
+        measured, error = _measure(examiner, address, port)
         assert measured > 0, f"The check's own iperf3 test of {address}:{port} failed: {error}"
         low, high = measured / FACTOR, measured * FACTOR
         assert low <= numbers[key] <= high, (

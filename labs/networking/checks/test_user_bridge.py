@@ -18,10 +18,10 @@ def test_api_and_client_share_the_user_defined_bridge_appnet(engine):
 
 
 @pytest.mark.task("user-bridge")
-def test_client_fetches_http_from_api_by_name(host):
+def test_client_fetches_http_from_api_by_name(examiner):
     """From inside `client`, http://api/ answers: the name resolves and the server serves."""
     # busybox's own `timeout`, inside `client`: its `wget -T` crashes (busybox 1.35).
-    out = host.run("timeout 10 docker exec client timeout 3 wget -qO- http://api/")
+    out = examiner.docker("exec", "client", "timeout", "3", "wget", "-qO-", "http://api/", limit=10)
     assert out.rc == 0, (
         "From container `client`, `wget -O - http://api/` failed: "
         f"{(out.stderr.strip() or f'exit status {out.rc}')[:200]}"
