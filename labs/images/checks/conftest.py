@@ -1,14 +1,17 @@
-"""Shared helpers for the images checks: the inner Docker engine, seen from inside the target.
+"""Shared helpers for the images checks: the inner Docker engine, through the examiner.
 
 Every check reads live state from the learner's own engine (image configs, layer digests,
 containers, HTTP answers) or from the registry's HTTP API. Nothing here changes that state,
-except throwaway `docker run --rm` containers that leave nothing behind.
+except throwaway `docker run --rm` containers that leave nothing behind. The `examiner`
+(`checker.examiner`) runs the commands: the target's own tools for `lab check`, the grader's
+docker client and curl from outside for `lab grade`.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ def params() -> dict[str, Any]:
 class Engine:
     """The Docker engine inside the target, driven through its `docker` client."""
 
-    host: Any
+    examiner: Any
     ready: bool
     base = BASE_IMAGE
 
@@ -43,7 +46,7 @@ class Engine:
             "/var/log/dockerd.log there, and start it again with "
             "`setsid -f dockerd --storage-driver=vfs </dev/null >>/var/log/dockerd.log 2>&1`."
         )
-        return self.host.run("/usr/bin/docker " + " ".join(shlex.quote(arg) for arg in args))
+        return self.examiner.docker(*args)
 
     def inspect(self, kind: str, name: str) -> dict[str, Any] | None:
         """Return `docker KIND inspect NAME` as a dict, or None when it does not exist."""
@@ -67,14 +70,12 @@ class Engine:
             return None
         blob = str(image.get("Id", "")).removeprefix("sha256:") + ".json"
         # `docker save` streams the image as a tar; its config is the file named after the ID.
-        result = self.host.run(
-            f"/usr/bin/docker save {shlex.quote(name)} | tar -xOf - {shlex.quote(blob)}"
-        )
+        result = self.examiner.docker_pipe(["save", name], f"tar -xOf - {shlex.quote(blob)}")
         return _json_object(result.stdout) if result.rc == 0 else None
 
     def http_get(self, url: str) -> tuple[int, str]:
         """GET the URL from the target: (status, body); status 0 when nothing answered."""
-        result = self.host.run(f"curl -s -m 3 -w '\\n%{{http_code}}' {shlex.quote(url)}")
+        result = self.examiner.net(f"curl -s -m 3 -w '\\n%{{http_code}}' {shlex.quote(url)}")
         body, _, status = result.stdout.rpartition("\n")
         return (int(status) if status.strip().isdigit() else 0), body
 
@@ -124,6 +125,15 @@ def _exposed_port(image: dict[str, Any]) -> int:
 
 
 @pytest.fixture(scope="session")
-def engine(host: Any) -> Engine:
+def engine(examiner: Any) -> Engine:
     """The target's Docker engine, once it answers (it starts with the target)."""
-    return Engine(host, ready=host.run("wait-docker 10").rc == 0)
+    return Engine(examiner, ready=_wait_ready(examiner, 10.0))
+
+
+def _wait_ready(examiner: Any, seconds: float) -> bool:
+    """Wait until the engine answers and has its base image (the target's k2c-start says so)."""
+    for _ in range(int(seconds / 0.2)):
+        if examiner.exists("/run/k2c/ready") and examiner.docker("version").rc == 0:
+            return True
+        time.sleep(0.2)
+    return False

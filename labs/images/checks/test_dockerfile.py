@@ -19,7 +19,7 @@ def test_hello_image_adds_layers_to_the_base(engine):
 
 
 @pytest.mark.task("dockerfile")
-def test_hello_container_answers_http(engine, host):
+def test_hello_container_answers_http(engine):
     """A container named hello, running hello:1, answers HTTP with a page."""
     url, problem = engine.serving("hello", "hello:1")
     assert not problem, problem

@@ -19,11 +19,12 @@ def test_report_image_is_below_the_size_limit(engine, params):
 
 
 @pytest.mark.task("multi-stage")
-def test_report_container_serves_the_report(engine, host):
+def test_report_container_serves_the_report(engine, examiner):
     """A container named report, running report:slim, serves the report built from the data."""
     url, problem = engine.serving("report", "report:slim")
     assert not problem, problem
-    total = host.run("awk -F, 'NR > 1 { s += $3 } END { print s }' /root/report/visits.csv")
+    visits = examiner.path("/root/report/visits.csv")
+    total = examiner.run("awk -F, 'NR > 1 { s += $3 } END { print s }' %s", visits)
     status, body = engine.http_get(url)
     assert status == 200, f"GET {url} answered {status or 'nothing'}, expected 200 and a report."
     found = re.search(r"Total visits: (\d+)", body)

@@ -13,10 +13,10 @@ MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
-def get(host, path, *, headers=False):
+def get(examiner, path, *, headers=False):
     """GET a registry API path from the target: (status, headers + body or body)."""
     flag = "-i " if headers else ""
-    result = host.run(
+    result = examiner.net(
         f"curl -s -m 3 {flag}-H {shlex.quote('Accept: ' + MANIFEST_V2)} "
         f"-w '\\n%{{http_code}}' {shlex.quote(REGISTRY + path)}"
     )
@@ -24,9 +24,9 @@ def get(host, path, *, headers=False):
     return (int(status) if status.strip().isdigit() else 0), text
 
 
-def manifest(host):
+def manifest(examiner):
     """The registry's manifest of lab/greeter:1: (digest, config digest), or ("", "")."""
-    status, text = get(host, f"/v2/{REPOSITORY}/manifests/1", headers=True)
+    status, text = get(examiner, f"/v2/{REPOSITORY}/manifests/1", headers=True)
     if status != 200:
         return "", ""
     head, _, body = text.replace("\r\n", "\n").partition("\n\n")
@@ -46,9 +46,9 @@ def manifest(host):
 
 
 @pytest.mark.task("registry")
-def test_registry_answers_without_login(host):
+def test_registry_answers_without_login(examiner):
     """A registry answers the distribution API on 127.0.0.1:5000, without authentication."""
-    status, _ = get(host, "/v2/")
+    status, _ = get(examiner, "/v2/")
     assert status == 200, (
         f"GET {REGISTRY}/v2/ answered {status or 'nothing'}: no registry runs there "
         "(or it asks for a login; the guide's config has no auth section)."
@@ -56,19 +56,19 @@ def test_registry_answers_without_login(host):
 
 
 @pytest.mark.task("registry")
-def test_registry_holds_the_pushed_image(host):
+def test_registry_holds_the_pushed_image(examiner):
     """The registry lists lab/greeter with tag 1 and serves its manifest."""
-    status, body = get(host, "/v2/_catalog")
+    status, body = get(examiner, "/v2/_catalog")
     assert status == 200, f"GET {REGISTRY}/v2/_catalog answered {status or 'nothing'}."
     assert f'"{REPOSITORY}"' in body, f"The registry's catalog has no {REPOSITORY}: push {NAME}:1."
-    digest, _ = manifest(host)
+    digest, _ = manifest(examiner)
     assert digest, f"The registry serves no manifest for {REPOSITORY}:1: push {NAME}:1."
 
 
 @pytest.mark.task("registry")
-def test_image_was_pulled_back_by_digest(engine, host):
+def test_image_was_pulled_back_by_digest(engine, examiner):
     """The engine holds lab/greeter by the registry's digest only: removed, then pulled by it."""
-    digest, config = manifest(host)
+    digest, config = manifest(examiner)
     assert digest, f"The registry serves no manifest for {REPOSITORY}:1: push {NAME}:1 first."
     image = engine.image(f"{NAME}@{digest}")
     assert image is not None, (
