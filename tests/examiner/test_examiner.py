@@ -1,0 +1,114 @@
+"""The examiner cannot be fooled by what the learner controls inside their environment.
+
+On real environments of the lab images (containers named for these tests alone): lying tools
+planted first on PATH and over a system binary fool checks run inside, and `lab grade`, which
+examines from outside, gives them no point; an honestly solved environment keeps full marks;
+a bind mount over /proc/1/environ no longer changes whose environment the grader reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from liars import FOOLED, KITS
+
+from checker import environments
+from checker.classroom import identity
+from checker.classroom.grader import grade_class
+from checker.classroom.identity import ClassState
+from checker.classroom.probe import identify, look_outside
+from checker.classroom.roster import Student
+from checker.engine import connect, disconnect_all
+from checker.examiner import Examiner, container
+from checker.manifest import Lab, load_course
+from checker.runner import run_checks
+from checker.solve import step_script
+from checker.targets import run_script
+
+REPO = Path(__file__).resolve().parents[2]
+LABS = {lab.id: lab for lab in load_course(REPO).labs}
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def start(lab: Lab, student: str) -> tuple[str, identity.Seed]:
+    """Start the class environment of `student` for `lab`, with a nonce seeded."""
+    seeded = identity.seed(student, lab.id)
+    name = environments.container_name(lab.id, student)
+    environments.start(lab, name, environment=seeded.environment, labels=seeded.labels)
+    return f"docker://{name}", seeded
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[str]]:
+    """Names of the containers a test started; removed when it ends."""
+    names: list[str] = []
+    yield names
+    disconnect_all()
+    for name in names:
+        environments.remove(name)
+
+
+@pytest.mark.parametrize("lab_id", sorted(KITS))
+def test_lying_tools_earn_nothing_from_lab_grade(lab_id: str, cleanup: list[str]) -> None:
+    lab = LABS[lab_id]
+    liar, liar_seed = start(lab, "i12-liar")
+    honest, honest_seed = start(lab, "i12-honest")
+    cleanup += [liar.removeprefix("docker://"), honest.removeprefix("docker://")]
+    code, _, err = run_script(liar, KITS[lab_id])
+    assert code == 0, err
+    for task in lab.tasks:
+        code, _, err = run_script(honest, step_script(lab, task))
+        assert code == 0, f"{task.id}: {err}"
+
+    # The lies work on checks run inside, with the learner's own tools (what lab check does).
+    [fooled] = run_checks(lab, [liar], include_hidden=True, vantage="inside")
+    passed = {task.id for task in fooled.tasks if task.status == "passed"}
+    assert passed == set(FOOLED[lab_id]), [(t.id, t.status, t.message) for t in fooled.tasks]
+
+    students = [Student("i12-liar"), Student("i12-honest")]
+    state = ClassState(lab.id, {"i12-liar": liar_seed.nonce, "i12-honest": honest_seed.nonce})
+    outcomes = {o.student.id: o for o in grade_class(lab, students, state=state, jobs=2)}
+    cheat, fair = outcomes["i12-liar"], outcomes["i12-honest"]
+    assert cheat.status == "graded"
+    assert cheat.nonce_status == "verified"
+    assert cheat.score == 0, [(t.id, t.status) for t in cheat.report.tasks if t.points]
+    assert cheat.trust == "examined"
+    assert fair.status == "graded"
+    assert fair.nonce_status == "verified"
+    assert fair.score == fair.report.max_score, [
+        (t.id, t.status, t.message) for t in fair.report.tasks if t.status != "passed"
+    ]
+    assert fair.trust == "examined"
+
+
+def test_a_bind_mount_over_proc_1_environ_does_not_change_the_nonce_read(
+    cleanup: list[str],
+) -> None:
+    lab = LABS["namespaces"]
+    spec, seeded = start(lab, "i12-environ")
+    name = spec.removeprefix("docker://")
+    cleanup.append(name)
+    forged = "f" * 32
+    code, _, err = run_script(
+        spec,
+        f"printf 'K2C_NONCE={forged}\\0' > /tmp/environ && mount --bind /tmp/environ "
+        "/proc/1/environ",
+    )
+    assert code == 0, err
+    inside = Examiner(connect(spec), spec)
+    read_inside = identify(look_outside(spec), inside.host.run(inside.identity_script()).stdout)
+    assert read_inside.nonce == forged  # the mount does fool a reader inside
+
+    outside = Examiner(connect(container.ensure_running()), spec, "outside", container.place(name))
+    read_outside = identify(look_outside(spec), outside.host.run(outside.identity_script()).stdout)
+    assert read_outside.nonce == seeded.nonce
+    assert read_outside.hostname == read_inside.hostname == name[:63]
+
+    [outcome] = grade_class(
+        lab, [Student("i12-environ")], state=ClassState(lab.id, {"i12-environ": seeded.nonce})
+    )
+    assert outcome.nonce_status == "verified"
+    assert outcome.flags == ()
