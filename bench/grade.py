@@ -20,6 +20,8 @@ class ClassResults:
     fanout: Run
     floor: Run  # raw shells, a round trip per command
     pipelined: Run  # raw shells, every command in one write
+    examined_inside: Run  # lab grade of the examiner lab, through each target's own shell
+    examined_outside: Run  # the same, from outside: the examiner container
 
     def scaled(self, run: Run) -> float:
         """A baseline's time for the whole class (runs are linear in the number of targets)."""
@@ -36,7 +38,9 @@ class ClassResults:
         return self.scaled(self.xdist) / self.fanout.seconds
 
 
-def _fanout(specs: list[str]) -> tuple[Run, list[tuple[str, int]]]:
+def _fanout(
+    specs: list[str], lab_id: str = "bench", vantage: str = "inside"
+) -> tuple[Run, list[tuple[str, int]]]:
     """Grade every target as `lab grade` does: look from outside, then checks sessions at once.
 
     Returns the run and the commands the checks sent to one target, with their statuses.
@@ -45,10 +49,10 @@ def _fanout(specs: list[str]) -> tuple[Run, list[tuple[str, int]]]:
     from checker.classroom.roster import Student
     from checker.manifest import load_lab
 
-    lab = load_lab(COURSE / "labs" / "bench")
+    lab = load_lab(COURSE / "labs" / lab_id)
     students = [Student(spec.rsplit("/", 1)[-1], target=spec) for spec in specs]
     started = time.perf_counter()
-    outcomes = grade_class(lab, students, jobs=default_jobs())
+    outcomes = grade_class(lab, students, jobs=default_jobs(), vantage=vantage)
     seconds_ = time.perf_counter() - started
     bad = [o.spec for o in outcomes if o.status != "graded" or o.score != o.report.max_score]
     if bad:
@@ -66,11 +70,19 @@ def measure(size: int, baseline_size: int) -> ClassResults:
     time.sleep(3)  # let the engine finish starting a hundred containers before timing anything
     runs = [_fanout(specs) for _ in range(3)]
     fanout, commands = median_run([run for run, _ in runs]), runs[0][1]
+    # The examiner container is long-lived (one per engine): started once, before timing.
+    from checker.examiner.container import ensure_running
+
+    ensure_running()
+    inside = median_run([_fanout(specs, "bench-examiner", "inside")[0] for _ in range(3)])
+    outside = median_run([_fanout(specs, "bench-examiner", "outside")[0] for _ in range(3)])
     round_trips = median_run([floor.measure(names, commands, pipelined=False) for _ in range(3)])
     pipelined = median_run([floor.measure(names, commands, pipelined=True) for _ in range(3)])
     serial = run_command(base)
     xdist = run_command([*base, "-n", "2"])
-    return ClassResults(size, baseline_size, serial, xdist, fanout, round_trips, pipelined)
+    return ClassResults(
+        size, baseline_size, serial, xdist, fanout, round_trips, pipelined, inside, outside
+    )
 
 
 def report(results: ClassResults) -> str:
@@ -87,10 +99,27 @@ def report(results: ClassResults) -> str:
          ratio(results.floor.seconds, results.fanout.seconds)],
         ["floor: raw shells, every command in one write", seconds(results.pipelined.seconds),
          ratio(results.pipelined.seconds, results.fanout.seconds)],
+        ["lab grade, examiner lab, inside (each target's shell)",
+         seconds(results.examined_inside.seconds),
+         ratio(results.examined_inside.seconds, results.fanout.seconds)],
+        ["lab grade, examiner lab, outside (examiner container)",
+         seconds(results.examined_outside.seconds),
+         ratio(results.examined_outside.seconds, results.fanout.seconds)],
     ]  # fmt: skip
-    return render(
-        f"2. {results.size} containers x the 30-command lab (end to end; engine and floors: "
-        "median of 3)",
-        ["run", "wall", "old / engine"],
-        rows,
+    per_target = ", ".join(
+        f"{name} {run.seconds / results.size * 1000:.0f} ms"
+        for name, run in (
+            ("engine", results.fanout),
+            ("examiner inside", results.examined_inside),
+            ("examiner outside", results.examined_outside),
+        )
+    )
+    return (
+        render(
+            f"2. {results.size} containers x the 30-command lab (end to end; engine and floors: "
+            "median of 3)",
+            ["run", "wall", "old / engine"],
+            rows,
+        )
+        + f"\nper target: {per_target}"
     )
