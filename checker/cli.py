@@ -18,10 +18,11 @@ from checker import environments
 from checker.classroom import identity
 from checker.exitcodes import ExitCode
 from checker.exports.junit import junit_xml
+from checker.machines import MachineError, Vagrant, load_machines, machine_for
 from checker.manifest import Course, Lab, ManifestError, load_course
 from checker.paths import repo_root
 from checker.runner import ENGINES, RunError, run_checks
-from checker.selftest import SOURCES, VANTAGES, selftest
+from checker.selftest import SOURCES, VANTAGES, selftest, selftest_on_target
 from checker.solve import StepFailed, apply_steps
 from checker.targets import TargetError, ensure_reachable
 
@@ -39,6 +40,7 @@ _FAILURES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (TargetError, ExitCode.TARGET_ERROR),
     (environments.EngineUnavailable, ExitCode.TARGET_ERROR),
     (environments.BuildError, ExitCode.TARGET_ERROR),
+    (MachineError, ExitCode.TARGET_ERROR),
 )
 
 
@@ -151,13 +153,48 @@ def list_(ctx: click.Context) -> None:
     _out(ctx).print(table)
 
 
+vm_option = click.option(
+    "--vm",
+    is_flag=True,
+    help="use the lab's virtual machine from machines.yaml, through Vagrant",
+)
+
+
 @main.command()
 @click.argument("lab_id", metavar="LAB")
+@vm_option
 @click.pass_context
-def start(ctx: click.Context, lab_id: str) -> None:
-    """Build the lab's environment and start a fresh container for it."""
+def start(ctx: click.Context, lab_id: str, vm: bool) -> None:
+    """Build the lab's environment and start a fresh container (or its VM) for it."""
     lab = _lab(lab_id)
+    if vm:
+        _start_vm(ctx, lab)
+        return
+    if lab.target.vm:
+        raise MachineError(
+            f"lab {lab.id!r} runs on a whole machine: `lab start {lab.id} --vm` "
+            f"(machine {lab.target.vm!r} of machines.yaml)"
+        )
     _start(ctx, lab)
+
+
+def _vagrant() -> tuple[Vagrant, Path]:
+    root = repo_root()
+    return Vagrant(root), root / "machines.yaml"
+
+
+def _start_vm(ctx: click.Context, lab: Lab) -> None:
+    vagrant, path = _vagrant()
+    machine = machine_for(lab, load_machines(path))
+    with _progress(ctx, f"vagrant up {machine.name}") as progress:
+        vagrant.up(machine.name)
+        progress("vagrant ssh-config")
+        spec = vagrant.target(machine.name, repo_root() / ".vagrant" / "k2c")
+    out = _out(ctx)
+    out.print(f"[green]✔[/] {escape(lab.title)} runs on VM [cyan]{machine.name}[/] ({machine.box})")
+    out.print(f"  work in it:   vagrant ssh {machine.name}")
+    out.print(f"  the guide:    {lab.guide_path}")
+    out.print(f"  check it:     lab check {lab.id} --target '{spec}'")
 
 
 def _start(ctx: click.Context, lab: Lab) -> None:
@@ -276,10 +313,17 @@ def reset(ctx: click.Context, lab_id: str) -> None:
 
 @main.command()
 @click.argument("lab_id", metavar="LAB")
+@vm_option
 @click.pass_context
-def finish(ctx: click.Context, lab_id: str) -> None:
-    """Remove the lab's environment."""
+def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
+    """Remove the lab's environment (its container, or with --vm its VM)."""
     lab = _lab(lab_id)
+    if vm:
+        vagrant, path = _vagrant()
+        machine = machine_for(lab, load_machines(path))
+        vagrant.destroy(machine.name)
+        _out(ctx).print(f"destroyed VM {machine.name}")
+        return
     name = environments.container_name(lab.id)
     removed = environments.remove(name)
     _out(ctx).print(f"removed container {name}" if removed else f"no container {name} to remove")
@@ -303,11 +347,26 @@ def finish(ctx: click.Context, lab_id: str) -> None:
     help="check from outside (the examiner), inside (the target's shell), or both, which "
     "must agree",
 )
+@click.option(
+    "--target",
+    "-t",
+    metavar="SPEC",
+    help="prove the lab on this one live, fresh machine (its steps accumulate) instead of on "
+    "fresh containers per case",
+)
 @click.pass_context
-def selftest_(ctx: click.Context, lab_id: str, source: str, engine: str, vantage: str) -> None:
+def selftest_(
+    ctx: click.Context, lab_id: str, source: str, engine: str, vantage: str, target: str | None
+) -> None:
     """Prove the lab: fresh fails, solved passes, each task's step matters."""
     lab = _lab(lab_id)
     with _progress(ctx, f"self-test of {lab.id}") as progress:
-        result = selftest(lab, source=source, engine=engine, progress=progress, vantage=vantage)
+        if target is not None:
+            if source != "solutions":
+                raise click.UsageError("--target proves the reference solutions only")
+            ensure_reachable(target)
+            result = selftest_on_target(lab, target, engine=engine, progress=progress)
+        else:
+            result = selftest(lab, source=source, engine=engine, progress=progress, vantage=vantage)
     _out(ctx).print(result)
     ctx.exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)

@@ -49,6 +49,7 @@ class TargetConfig:
     cgroupns: str | None = None
     memory: str | None = None
     pids_limit: int | None = None
+    vm: str | None = None  # the lab's machine in machines.yaml, when it needs a whole VM
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def load_lab(path: Path) -> Lab:
             cgroupns=target.get("cgroupns"),
             memory=target.get("memory"),
             pids_limit=target.get("pids_limit"),
+            vm=target.get("vm"),
         ),
         tasks=tuple(
             Task(

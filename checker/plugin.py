@@ -57,6 +57,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where the examiner stands: inside the learner's shell, or outside, in the "
         "examiner container (Docker targets; others stay inside, flagged)",
     )
+    group.addoption(
+        "--lab-task",
+        action="append",
+        default=[],
+        metavar="TASK",
+        help="run only this task's checks (repeatable; default: every task)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -127,6 +134,7 @@ class LabSession:
         self.specs: list[str] = list(dict.fromkeys(config.getoption("--lab-target")))
         self.engine: str = config.getoption("--lab-engine")
         self.include_hidden: bool = config.getoption("--lab-hidden")
+        self.only_tasks: set[str] = set(config.getoption("--lab-task"))
         self.lab: Lab | None = None
         self.content_error = ""
         self.unreachable: dict[str, str] = {}
@@ -252,6 +260,8 @@ class LabSession:
                     " does not define"
                 )
             checked.add(task_id)
+            if self.only_tasks and task_id not in self.only_tasks:
+                continue
             if self.include_hidden or not tasks[task_id].hidden:
                 selected.append(item)
         unchecked = [task_id for task_id in tasks if task_id not in checked]
@@ -312,6 +322,8 @@ class LabSession:
         results = []
         for task in self.lab.tasks:
             if task.hidden and not self.include_hidden:
+                continue
+            if self.only_tasks and task.id not in self.only_tasks:
                 continue
             checks = tuple(self.outcomes.get((spec, task.id), _Outcome()).checks)
             status = _task_status(checks)

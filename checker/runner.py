@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from checker.manifest import Lab, ManifestError
@@ -38,6 +38,7 @@ def pytest_argv(
     report: Path | None = None,
     stream: Path | None = None,
     vantage: str = "inside",
+    tasks: Collection[str] = (),
 ) -> list[str]:
     """The pytest command line that checks `targets` (shared with benchmarks and docs)."""
     argv = [
@@ -62,6 +63,8 @@ def pytest_argv(
         argv += ["--lab-target", spec]
     if include_hidden:
         argv.append("--lab-hidden")
+    for task_id in tasks:
+        argv += ["--lab-task", task_id]
     if report is not None:
         argv += ["--lab-report", str(report)]
     if stream is not None:
@@ -79,6 +82,7 @@ def run_checks(
     on_report: Callable[[Report], None] | None = None,
     in_process: bool = False,
     vantage: str = "inside",
+    tasks: Collection[str] = (),
 ) -> list[Report]:
     """Run the lab's checks on every target in one pytest session.
 
@@ -94,6 +98,7 @@ def run_checks(
             modules imported once stay imported.
         vantage: `inside` (the target's own shell) or `outside` (the examiner, for Docker
             targets: `checker.examiner`).
+        tasks: run only these tasks' checks (default: every task); reports list only them.
 
     Returns:
         One report per target, in the order given.
@@ -112,6 +117,7 @@ def run_checks(
             report=report_path,
             stream=stream_path if on_report else None,
             vantage=vantage,
+            tasks=tasks,
         )
         if in_process:
             _run_here(argv[3:])

@@ -26,7 +26,7 @@ from checker.manifest import Lab
 from checker.report import Report, clean_text
 from checker.runner import run_checks
 from checker.solve import step_script
-from checker.targets import run_script
+from checker.targets import TargetError, run_script
 
 SOURCES = ("solutions", "guide")
 VANTAGES = ("both", "outside", "inside")
@@ -188,6 +188,87 @@ def _compare(result: CaseResult, outside: Report, inside: Report) -> None:
                 f"{task.id} is {task.status} from outside but {other.status} from inside: "
                 f"{task.message or other.message}"
             )
+
+
+# A step on a live machine can install a whole cloud (the packstack lab's install step).
+TARGET_STEP_TIMEOUT = 1800
+
+
+def selftest_on_target(
+    lab: Lab,
+    spec: str,
+    *,
+    engine: str = "persistent",
+    progress: Callable[[str], None] = lambda _: None,
+) -> SelftestResult:
+    """Run the self-test of a lab on one live, fresh target whose steps accumulate.
+
+    For machines that cannot be copied per case (a VM, a running cloud): the steps run once, in
+    task order, on the same target, and the contract is checked along the way:
+    (1) fresh, every task fails; (2) for each task, with every earlier step applied, it fails
+    (its own step matters: nothing before it makes it pass), and once its step is applied it
+    passes; (3) with every step applied, every task passes (no later step undid an earlier one).
+    The target must be fresh (as `lab start` or the fixture leaves it); it is left solved.
+
+    Args:
+        lab: the lab.
+        spec: the target, e.g. docker://NAME or ssh://user@host.
+        engine: the engine the checks run through.
+        progress: receives one line per thing done.
+    """
+    every = tuple(task.id for task in lab.tasks)
+    steps = {task.id: step_script(lab, task) for task in lab.tasks}
+
+    def check(result: CaseResult, tasks: tuple[str, ...] = ()) -> None:
+        [report] = run_checks(
+            lab,
+            [spec],
+            engine=engine,
+            include_hidden=True,
+            timeout=CHECKS_TIMEOUT,
+            tasks=tasks,
+        )
+        result.report = report
+        if not report.gradable:
+            result.problems.append(f"the checks could not run: {report.error}")
+            return
+        _judge(result, report)
+
+    fresh = CaseResult(Case("fresh: no step applied", (), must_fail=every))
+    progress("checking the fresh target")
+    check(fresh)
+    results = [fresh]
+    for index, task_id in enumerate(every):
+        before, applied = every[:index], every[: index + 1]
+        result = CaseResult(
+            Case(
+                f"{task_id}: fails after the steps before it, passes after its own",
+                applied,
+                must_pass=(task_id,),
+            )
+        )
+        results.append(result)
+        if index > 0:  # the fresh case already showed it failing with no step applied
+            without = CaseResult(Case("", before, must_fail=(task_id,)))
+            check(without, (task_id,))
+            result.problems += without.problems
+        progress(f"applying the step of {task_id}")
+        try:
+            code, _, err = run_script(spec, steps[task_id], timeout=TARGET_STEP_TIMEOUT)
+        except TargetError as exc:
+            code, err = -1, str(exc)
+        if code != 0:
+            last = clean_text(err.strip().splitlines()[-1] if err.strip() else "", 300)
+            result.problems.append(f"step {task_id} exited {code}: {last}")
+            break
+        progress(f"checking {task_id}")
+        check(result, (task_id,))
+    else:
+        solved = CaseResult(Case("solved: every step applied", every, must_pass=every))
+        progress("checking the solved target")
+        check(solved)
+        results.append(solved)
+    return SelftestResult(lab.id, f"solutions on {spec}", tuple(results))
 
 
 def _judge(result: CaseResult, report: Report) -> None:

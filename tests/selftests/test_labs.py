@@ -13,7 +13,9 @@ from checker.manifest import Lab, load_course
 from checker.selftest import SelftestResult, selftest
 
 REPO = Path(__file__).resolve().parents[2]
-LABS = load_course(REPO).labs
+# Labs on a whole VM (target.vm) are proven on their own live target (tests/selftests/
+# test_packstack.py), not on fresh containers of their image.
+LABS = [lab for lab in load_course(REPO).labs if lab.target.vm is None]
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
