@@ -316,14 +316,17 @@ class Examiner:
         """
         self._cache["fixed_path"] = True
         names = " ".join(shlex.quote(tool) for tool in tools)
+        # Debian merged /bin into /usr/bin, but dpkg still knows many files by their /bin path.
         script = (
             f"for t in {names}; do "
-            'b=$(command -v "$t") || { echo "$t: not found"; continue; }; '
-            'r=$(readlink -f "$b"); pkg=$(dpkg -S "$r" 2>/dev/null | cut -d: -f1 | head -n1); '
-            '[ -n "$pkg" ] || pkg=$(dpkg -S "$b" 2>/dev/null | cut -d: -f1 | head -n1); '
-            '[ -n "$pkg" ] || { echo "$t: $b belongs to no package"; continue; }; '
-            'bad=$(dpkg --verify "$pkg" 2>/dev/null | grep -E "^..5" | grep -F " $r"); '
-            '[ -z "$bad" ] || echo "$t: $r differs from package $pkg"; done'
+            'b=$(command -v "$t") || continue; '
+            'r=$(readlink -f "$b"); known=; pkg=; '
+            'for c in "$r" "${r#/usr}" "$b" "${b#/usr}"; do '
+            'pkg=$(dpkg -S "$c" 2>/dev/null | head -n1 | cut -d: -f1); '
+            '[ -n "$pkg" ] && { known=$c; break; }; done; '
+            '[ -n "$known" ] || { echo "$t: $r belongs to no package"; continue; }; '
+            'dpkg --verify "$pkg" 2>/dev/null | grep -q "^..5.* $known\\$" '
+            '&& echo "$t: $known differs from package $pkg"; done; true'
         )
         result = self.run(script)
         found = [line.strip() for line in str(result.stdout).splitlines() if line.strip()]

@@ -31,8 +31,8 @@ def test_the_system_files_exist(examiner):
 @pytest.mark.task("filesystem")
 def test_passwd_is_readable_by_all(examiner):
     passwd = examiner.path("/etc/passwd")
-    assert examiner.check_output("stat -c %a %s", passwd) == "644"
-    assert examiner.check_output("stat -c %U %s", passwd) == "root"
+    assert examiner.check_output("stat -c %%a %s", passwd) == "644"
+    assert examiner.check_output("stat -c %%U %s", passwd) == "root"
     assert examiner.run("grep -q ^root: %s", passwd).rc == 0
 
 
