@@ -17,8 +17,9 @@ from mkdocs.structure.pages import Page
 from checker.cli import main
 
 MARKER = "<!-- cli-reference -->"
-# A fixed width: the page must not depend on the terminal that builds the site.
-WIDTH = 88
+# A fixed width: the page must not depend on the terminal that builds the site, and every line
+# must fit the page's code block without a scroll bar (72 columns do at the theme's widths).
+WIDTH = 72
 
 
 def walk(

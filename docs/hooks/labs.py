@@ -4,14 +4,21 @@ Each lab in `labs/course.yaml` whose guide exists becomes the page `labs/<id>/RE
 by the real file, so relative links between guides work as they do on the forge and the edit
 link opens the real guide. Around the guide's own text the hook adds what the manifest knows:
 an "at a glance" box (summary, the table of tasks and points, the `lab` commands), each task's
-hint as a collapsible tip under its heading, and a closing "check your work" section. A lab's
-`notebook.ipynb` becomes the page beside it (rendered by mkdocs-jupyter). The navigation gets
-one group per course section, in the course's order, and `<!-- labs-outline -->` in
-`docs/labs/index.md` becomes the outline of the course.
+points in its heading, a "done when" line from its checks' own docstrings and its hint as a
+collapsible tip under the heading, and a closing "check your work" section. A guide links the
+concept pages where they sit in the repository (`../../docs/concepts/...`); the hook points
+those links at the pages' place on the site. A lab's
+`notebook.ipynb` becomes the page beside it (rendered by mkdocs-jupyter), with its outputs and
+plots when an executed copy of it is at hand: CI executes every notebook against the real engine
+(tests/docs/test_notebooks.py) into `build/artifacts/notebooks/<lab>.ipynb`, and the hook shows
+that copy when its code is the committed notebook's (the committed file keeps no outputs).
+The navigation gets one group per course section, in the course's order, and
+`<!-- labs-outline -->` in `docs/labs/index.md` becomes the outline of the course.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -25,15 +32,20 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from checker.checktitles import check_titles
 from checker.manifest import Lab, ManifestError, Section, load_course, load_lab
 
 log = logging.getLogger("mkdocs.hooks.labs")
 
 ROOT = Path(__file__).resolve().parents[2]
+EXECUTED = ROOT / "build" / "artifacts" / "notebooks"  # executed copies, one per lab
+SITE_NOTEBOOKS = ROOT / "build" / "site-notebooks"  # what the site renders, when executed
 OUTLINE_PAGE = "labs/index.md"
 OUTLINE_MARKER = "<!-- labs-outline -->"
 _TASK_MARKER = re.compile(r"^<!--\s*task:\s*([a-z0-9-]+)\s*-->\s*$")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+# A guide's link to a site page as the forge resolves it: labs/<id>/ -> ../../docs/<page>.
+_DOCS_LINK = re.compile(r"\]\(\.\./\.\./docs/")
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,40 @@ def guide_uri(lab: Lab) -> str:
 def notebook_path(lab: Lab) -> Path:
     """The lab's companion notebook (it may not exist)."""
     return lab.path / "notebook.ipynb"
+
+
+def executed_notebook(lab: Lab, executed: Path = EXECUTED, out: Path = SITE_NOTEBOOKS) -> Path:
+    """The notebook file the site renders for a lab: an executed copy when one matches.
+
+    The executed copy (`executed/<lab>.ipynb`) ran on a container of its own, so its
+    `parameters` cell names that container: the page shows the committed cell instead. Any other
+    difference in a cell's source means the copy is stale: the committed notebook is used, and
+    the page shows no outputs.
+    """
+    committed = notebook_path(lab)
+    copy = executed / f"{lab.id}.ipynb"
+    if not copy.is_file():
+        return committed
+    mine = json.loads(committed.read_text(encoding="utf-8"))
+    theirs = json.loads(copy.read_text(encoding="utf-8"))
+    cells, ran = mine.get("cells", []), theirs.get("cells", [])
+    if len(cells) != len(ran):
+        return committed
+    for cell, done in zip(cells, ran, strict=True):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            done["source"] = cell["source"]
+        elif _source(cell) != _source(done) or cell.get("cell_type") != done.get("cell_type"):
+            log.info("%s is stale: the %s page shows no outputs", copy, lab.id)
+            return committed
+    target = out / "labs" / lab.id / "notebook.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(theirs), encoding="utf-8")
+    return target
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def task_table(lab: Lab) -> str:
@@ -145,13 +191,28 @@ def check_your_work(lab: Lab) -> str:
     )
 
 
+def _points(points: int) -> str:
+    return f"{points} point" if points == 1 else f"{points} points"
+
+
+def done_when(titles: list[str]) -> str:
+    """The "done when" line of a task: what its checks verify, from their own docstrings."""
+    if not titles:
+        return ""
+    if len(titles) == 1:
+        return f"**Done when:** {titles[0]}"
+    return "**Done when:**\n\n" + "\n".join(f"- {title}" for title in titles)
+
+
 def render_guide(markdown: str, lab: Lab, course: CourseLabs) -> str:
     """Return the page of a lab: the guide's text with the generated parts around it.
 
-    The glance box goes right after the `# ` title; each `<!-- task: id -->` heading gets a
-    stable anchor `#task-<id>` and, under it, the task's hint in a collapsed tip.
+    The glance box goes right after the `# ` title; each `<!-- task: id -->` heading shows the
+    task's points and gets a stable anchor `#task-<id>`; under it come the "done when" line
+    (the task's checks' docstrings) and the task's hint in a collapsed tip.
     """
     hints = {task.id: task for task in lab.tasks if not task.hidden}
+    titles = check_titles(lab.checks_dir)
     lines = markdown.splitlines()
     out: list[str] = []
     pending: str | None = None  # the task whose `## ` heading comes next
@@ -174,12 +235,17 @@ def render_guide(markdown: str, lab: Lab, course: CourseLabs) -> str:
             out.append(line)
             continue
         if line.startswith("## ") and pending is not None:
-            out.append(f"{line} {{ #task-{pending} }}")
             if pending in hints:
-                out += ["", '??? tip "Hint"', "", _indent(hints[pending].hint)]
+                task = hints[pending]
+                out.append(f"{line} · {_points(task.points)} {{ #task-{pending} }}")
+                if done := done_when(titles.get(pending, [])):
+                    out += ["", done]
+                out += ["", '??? tip "Hint"', "", _indent(task.hint)]
+            else:
+                out.append(f"{line} {{ #task-{pending} }}")
             pending = None
             continue
-        out.append(line)
+        out.append(_DOCS_LINK.sub("](../../", line))
         if line.startswith("# ") and not glance_done:
             out += ["", at_a_glance(lab, course)]
             glance_done = True
@@ -259,17 +325,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add each lab's guide, and notebook, as pages backed by the real files."""
     assert _course is not None
     for lab in _course.labs():
-        pages = [
-            (guide_uri(lab), lab.guide_path),
-            (f"labs/{lab.id}/notebook.ipynb", notebook_path(lab)),
-        ]
-        for uri, path in pages:
+        pages = [(guide_uri(lab), lab.guide_path, ROOT)]
+        if notebook_path(lab).is_file():
+            source = executed_notebook(lab)
+            # The committed notebook, or its executed copy laid out the same way under its root.
+            root = ROOT if source == notebook_path(lab) else SITE_NOTEBOOKS
+            pages.append((f"labs/{lab.id}/notebook.ipynb", source, root))
+        for uri, path, root in pages:
             if not path.is_file():
                 continue
             # Its source is the real file: the repository root is its "docs dir".
             file = File(
                 uri,
-                src_dir=str(ROOT),
+                src_dir=str(root),
                 dest_dir=config.site_dir,
                 use_directory_urls=config.use_directory_urls,
             )

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -39,10 +40,8 @@ def cli_hook() -> ModuleType:
     return load_hook("cli")
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the site with `mkdocs build --strict` once per session; return its folder."""
-    out = tmp_path_factory.mktemp("site")
+def build_site(out: Path) -> Path:
+    """Build the site with `mkdocs build --strict` into `out`; return it."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     env.pop("K2C_ROOT", None)  # the real course, whatever another test pointed `lab` at
     result = subprocess.run(
@@ -56,3 +55,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr[-4000:]}"
     return out
+
+
+@pytest.fixture(scope="session")
+def site_builder() -> Callable[[Path], Path]:
+    """`build_site`, for a test that needs a build of its own (after executing notebooks)."""
+    return build_site
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the site with `mkdocs build --strict` once per session; return its folder."""
+    return build_site(tmp_path_factory.mktemp("site"))

@@ -8,6 +8,7 @@ in build/artifacts/notebooks/ for CI to keep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -44,11 +45,8 @@ def test_notebooks_are_committed_without_outputs(path: Path) -> None:
     assert "CONTAINER = " in tagged[0].source
 
 
-@pytest.mark.docker
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_lab_id)
-def test_notebook_runs_and_ends_with_the_check_report(path: Path) -> None:
-    """Executed headless on a fresh environment, the notebook raises nothing and shows a report."""
+def _execute(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook headless on a fresh environment of its own; keep the executed copy."""
     lab_id = _lab_id(path)
     container = f"k2c-nbtest-{lab_id}"
     book = nbformat.read(path, as_version=4)
@@ -66,6 +64,24 @@ def test_notebook_runs_and_ends_with_the_check_report(path: Path) -> None:
         environments.remove(container)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         nbformat.write(book, ARTIFACTS / f"{lab_id}.ipynb")
+    return book
+
+
+@pytest.fixture(scope="module")
+def executed() -> dict[str, nbformat.NotebookNode]:
+    """Every lab notebook, executed once for the module's tests."""
+    return {_lab_id(path): _execute(path) for path in NOTEBOOKS}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_lab_id)
+def test_notebook_runs_and_ends_with_the_check_report(
+    path: Path, executed: dict[str, nbformat.NotebookNode]
+) -> None:
+    """Executed headless on a fresh environment, the notebook raises nothing and shows a report."""
+    lab_id = _lab_id(path)
+    book = executed[lab_id]
     last = book.cells[-1]
     html = "".join(out.get("data", {}).get("text/html", "") for out in last.outputs)
     assert "k2c-report" in html, f"{path}: the last cell does not render the check report"
@@ -78,3 +94,20 @@ def test_notebook_runs_and_ends_with_the_check_report(path: Path) -> None:
             if "image/png" in out.get("data", {})
         ]
         assert images, f"{path}: no plot of memory usage against the limit"
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.docs
+def test_the_site_shows_the_executed_notebooks(
+    executed: dict[str, nbformat.NotebookNode], tmp_path: Path, site_builder: Callable[[Path], Path]
+) -> None:
+    """Built after CI executed them, the notebook pages show the report and the plot."""
+    site = site_builder(tmp_path / "site")
+    for lab_id in executed:
+        html = (site / "labs" / lab_id / "notebook" / "index.html").read_text(encoding="utf-8")
+        assert "k2c-report" in html, f"the {lab_id} notebook page shows no check report"
+        # The page shows the committed parameters cell, not the test's own container.
+        assert "k2c-nbtest" not in html
+    cgroups = (site / "labs" / "cgroups" / "notebook" / "index.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in cgroups, "the cgroups notebook page shows no plot"

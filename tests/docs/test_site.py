@@ -82,12 +82,23 @@ def test_render_guide_adds_glance_box_and_hints(labs_hook: ModuleType) -> None:
     lines = page.splitlines()
     assert lines[0] == "# A demo lab"
     assert lines[2] == '!!! abstract "This lab at a glance"'
-    assert "## Task 1: Write a greeting { #task-greeting }" in lines
+    assert "## Task 1: Write a greeting · 2 points { #task-greeting }" in lines
+    assert "**Done when:** /srv/greeting exists and says hello." in lines
     assert "    Put the word hello in /srv/greeting." in lines
     assert "Hidden tasks are for graders." not in page
     assert "    | 1 | [Write a greeting](#task-greeting) | `greeting` | 2 |" in lines
     assert "    | | **Total** | | **5** |" in lines
     assert page.rstrip().endswith("$ lab finish demo\n```")
+
+
+def test_render_guide_points_forge_links_to_concept_pages_at_the_site(
+    labs_hook: ModuleType,
+) -> None:
+    """A guide's `../../docs/concepts/` link (right on the forge) reaches the page on the site."""
+    lab = load_lab(FIXTURE_LAB)
+    markdown = "# T\n\nSee [history](../../docs/concepts/evolution.md).\n"
+    page = labs_hook.render_guide(markdown, lab, labs_hook.CourseLabs(sections=()))
+    assert "See [history](../../concepts/evolution.md)." in page
 
 
 def test_render_guide_leaves_fenced_code_alone(labs_hook: ModuleType) -> None:
@@ -107,6 +118,23 @@ def test_the_cli_reference_is_generated_from_click(cli_hook: ModuleType) -> None
     assert "Usage: lab check [OPTIONS] LAB" in text
 
 
+def test_the_cli_reference_fits_the_page(cli_hook: ModuleType) -> None:
+    """No line of the generated help is wider than the page's code block (nothing clipped)."""
+    wide = [line for line in cli_hook.reference().splitlines() if len(line) > cli_hook.WIDTH]
+    assert not wide, f"lines wider than {cli_hook.WIDTH} columns: {wide[:3]}"
+
+
+def test_getting_started_shows_the_real_clone_command() -> None:
+    """The clone command names the repository mkdocs.yml publishes, not a placeholder."""
+    repo = Path(__file__).resolve().parents[2]
+    config = (repo / "mkdocs.yml").read_text(encoding="utf-8")
+    url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
+    assert url, "mkdocs.yml has no repo_url"
+    page = (repo / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert f"$ git clone {url.group(1)}.git" in page
+    assert "<the course repository>" not in page
+
+
 def test_labs_not_written_yet_are_left_out(tmp_path: Path, labs_hook: ModuleType) -> None:
     """A course lab without a folder, or without a guide yet, gets no page; the rest still do."""
     root = tmp_path / "course"
@@ -120,3 +148,31 @@ def test_labs_not_written_yet_are_left_out(tmp_path: Path, labs_hook: ModuleType
     course = labs_hook.load(root)
     assert [lab.id for lab in course.labs()] == ["demo"]
     assert course.sections[0][0].title == "S"
+
+
+def test_the_site_uses_an_executed_notebook_only_when_its_code_is_current(
+    tmp_path: Path, labs_hook: ModuleType
+) -> None:
+    """A matching executed copy is shown with the committed parameters cell; a stale one is not."""
+    import json
+
+    lab = load_lab(Path(__file__).resolve().parents[2] / "labs" / "namespaces")
+    committed = labs_hook.notebook_path(lab)
+    book = json.loads(committed.read_text(encoding="utf-8"))
+    executed, out = tmp_path / "executed", tmp_path / "out"
+    executed.mkdir()
+    assert labs_hook.executed_notebook(lab, executed, out) == committed  # none yet
+    for cell in book["cells"]:
+        if "parameters" in cell["metadata"].get("tags", []):
+            cell["source"] = 'CONTAINER = "k2c-nbtest-namespaces"'
+        elif cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "ran\n"}]
+    (executed / "namespaces.ipynb").write_text(json.dumps(book))
+    shown = labs_hook.executed_notebook(lab, executed, out)
+    assert shown == out / "labs" / "namespaces" / "notebook.ipynb"
+    text = shown.read_text(encoding="utf-8")
+    assert '"ran\\n"' in text
+    assert "k2c-nbtest" not in text
+    book["cells"][-1]["source"] = "something else"
+    (executed / "namespaces.ipynb").write_text(json.dumps(book))
+    assert labs_hook.executed_notebook(lab, executed, out) == committed
