@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from checker.exports.feedback import feedback_page
 from checker.exports.grades import GradeRow
 from checker.exports.gradescope import gradescope_results
 from checker.exports.html_report import class_report_html
@@ -122,12 +123,12 @@ def write_outputs(out: Path, lab: Lab, rows: Sequence[GradeRow], run: str = "") 
         path = inside(out, name)
         _write(path, text)
         written.append(path)
-    written += _write_results(out, rows)
+    written += _write_results(out, lab, rows, run)
     return written
 
 
-def _write_results(out: Path, rows: Sequence[GradeRow]) -> list[Path]:
-    """Write one Gradescope file per student into a fresh folder, then put it in place."""
+def _write_results(out: Path, lab: Lab, rows: Sequence[GradeRow], run: str) -> list[Path]:
+    """Write each student's JSON result and feedback page into a fresh folder, then swap it in."""
     root = out.resolve()
     for stale in root.glob(f"{_SCRATCH}*"):  # left by a run killed while swapping
         if stale.is_dir() and not stale.is_symlink():
@@ -137,7 +138,9 @@ def _write_results(out: Path, rows: Sequence[GradeRow]) -> list[Path]:
     for row in rows:
         path = inside(out, fresh.name, f"{row.slug}.json")
         _write(path, json.dumps(gradescope_results(row), indent=1))
-        names.append(path.name)
+        page = inside(out, fresh.name, f"{row.slug}.html")
+        _write(page, feedback_page(lab, row, run=run))
+        names += [path.name, page.name]
     results = root / RESULTS
     inside(out, RESULTS)
     if results.is_symlink() or (results.exists() and not results.is_dir()):

@@ -1,4 +1,9 @@
-"""Gradescope's autograder `results.json`, one file per student.
+"""One student's result as JSON, in the shape of Gradescope's autograder `results.json`.
+
+`lab grade` writes it as `results/<slug>.json` for scripts and for graders that read that
+widespread shape. It is not an upload path to Gradescope: Gradescope only accepts results its
+own autograder produced on its machines, and those cannot reach a learner's environment, so the
+course documents no Gradescope upload (the instructors' guide says so).
 
 Each task is a test; a hidden task is graded but its result stays hidden from the learner until
 the instructor publishes the grades (`after_published`).

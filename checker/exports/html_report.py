@@ -1,9 +1,10 @@
 """The class report: a static HTML page an instructor opens from the output folder.
 
-A student x task matrix, the score distribution (an inline SVG, no script, no network), the
-targets that could not be graded and the anti-cheat findings. Everything that came from a
-learner's machine is cleaned of control characters and HTML-escaped, and the page forbids
-scripts with its Content-Security-Policy, so hostile output stays inert text.
+A student x task matrix (each student's id links their feedback page, `results/<slug>.html`),
+the score distribution (an inline SVG, no script, no network), the targets that could not be
+graded and the anti-cheat findings. Everything that came from a learner's machine is cleaned of
+control characters and HTML-escaped, and the page forbids scripts with its
+Content-Security-Policy, so hostile output stays inert text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
 from checker.exports.grades import GradeRow
 from checker.manifest import Lab
@@ -78,7 +80,8 @@ def _matrix(lab: Lab, rows: Sequence[GradeRow]) -> str:
             f"<br><span class='flag'>{_text(flag)}</span>" for flag in row.flags
         )
         lines.append(
-            f"<tr class='{'' if row.judged else 'unjudged'}'><td>{_text(row.student)}</td>"
+            f"<tr class='{'' if row.judged else 'unjudged'}'>"
+            f"<td><a href='results/{quote(row.slug)}.html'>{_text(row.student)}</a></td>"
             f"<td>{_text(row.name)}</td><td>{_text(row.status)}</td>"
             f"<td>{row.score}/{row.max_score}</td>{''.join(cells)}<td>{identity}</td></tr>"
         )

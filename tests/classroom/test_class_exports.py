@@ -13,6 +13,7 @@ from conftest import ECHO_COURSE, make_report
 
 from checker.classroom.output import OutsideOutput, inside, write_outputs
 from checker.exports.csvsafe import csv_text, safe_cell
+from checker.exports.feedback import feedback_page
 from checker.exports.grades import GradeRow
 from checker.exports.gradescope import gradescope_results
 from checker.exports.html_report import class_report_html
@@ -110,6 +111,7 @@ def test_html_report_escapes_everything_from_the_target() -> None:
     # Only our own tags: every tag name in the page is one the report itself writes.
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", page))
     assert tags <= {
+        "a",
         "html",
         "head",
         "meta",
@@ -202,7 +204,12 @@ def test_outputs_stay_inside_the_output_folder(tmp_path: Path) -> None:
     rows = [_row("x", slug="x"), _row("a;rm -rf /", slug="a-rm-rf")]
     written = write_outputs(out, LAB, rows, run="run 1")
     assert all(out.resolve() in path.parents for path in written)
-    assert sorted(p.name for p in (out / "results").iterdir()) == ["a-rm-rf.json", "x.json"]
+    assert sorted(p.name for p in (out / "results").iterdir()) == [
+        "a-rm-rf.html",
+        "a-rm-rf.json",
+        "x.html",
+        "x.json",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     suites = ET.fromstring((out / "junit.xml").read_text()).findall("testsuite")
     assert [s.get("name") for s in suites] == ["echo@x", "echo@a;rm -rf /"]
@@ -245,3 +252,54 @@ def test_lms_imports_match_identifiers_exactly_and_keep_free_text_safe() -> None
     assert canvas["=1+1"]["SIS Login ID"] == "=1+1@example.org"
     assert canvas["--help"]["Student"] == "'=HYPERLINK(0)"
     assert canvas["--help"][f"{LAB.title} (echo)"] == "2"
+
+
+def test_a_feedback_page_holds_only_its_students_results() -> None:
+    """Own score, messages and hints of visible tasks; no classmate, no flag, no hidden detail."""
+    alice = _row(
+        "alice",
+        message="/srv/banner says bye",
+        name="Alice A.",
+        flags=("hostname shared with bob",),
+        nonce_owner="bob",
+    )
+    page = feedback_page(LAB, alice, run="run 1")
+    assert "alice" in page
+    assert "Alice A." in page
+    assert "Score: <b>0/3</b>" in page
+    assert "/srv/banner says bye" in page
+    assert "hint: a hint" in page
+    assert "Write the banner <code>banner</code>" in page
+    assert "bob" not in page
+    assert "Write the motto" not in page  # hidden: counted, not described
+    assert "1 hidden task" in page
+
+
+def test_a_mismatched_feedback_page_does_not_say_whose_environment_it_was() -> None:
+    """The grader's error names the nonce's owner; the student's page never copies it."""
+    row = _row(
+        "copycat",
+        status="mismatch",
+        error="this environment is not the learner's: it carries the nonce seeded for 'victim'",
+    )
+    page = feedback_page(LAB, row)
+    assert "victim" not in page
+    assert "could not be confirmed as yours" in page
+
+
+def test_a_feedback_page_is_inert() -> None:
+    """Hostile check output is escaped, cut and free of control characters; scripts forbidden."""
+    page = feedback_page(LAB, _row("eve", message=HOSTILE))
+    assert "<script" not in page.lower()
+    assert "<img" not in page
+    assert "\x1b" not in page
+    assert "default-src 'none'" in page
+    assert len(page) < 20_000
+
+
+def test_the_class_report_links_each_feedback_page() -> None:
+    """Every student's row links results/<slug>.html, the slug quoted for the URL."""
+    rows = [_row("alice"), _row("a;rm -rf /", slug="a-rm-rf")]
+    page = class_report_html(LAB, rows)
+    assert "<a href='results/alice.html'>alice</a>" in page
+    assert "<a href='results/a-rm-rf.html'>a;rm -rf /</a>" in page
