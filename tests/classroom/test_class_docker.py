@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -303,14 +304,38 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
     assert "'=cmd|" in gradebook  # the learner's formula, neutralised
     assert "=cmd|' /C calc'!A0" in gradebook  # the hostile hostname is recorded, as text
     assert sorted(p.name for p in (out / "results").iterdir()) == [
+        "a-rm-rf.html",
         "a-rm-rf.json",
+        "copycat.html",
         "copycat.json",
+        "evil.html",
         "evil.json",
+        "host.html",
         "host.json",
+        "stall.html",
         "stall.json",
     ]
     assert "graded environment belongs to ../../evil" in gradebook
-    for path in (out / "results").iterdir():
+    for path in (out / "results").glob("*.json"):
         assert json.loads(path.read_text())["max_score"] == 3
+    # Each feedback page is safe to hand out: no other student's id or name, and the copycat's
+    # page does not say whose environment it pointed at.
+    names = {
+        "evil": ("../../evil", hostile_name),
+        "a-rm-rf": ("a;rm -rf /", '=HYPERLINK("http://x","y")'),
+        "stall": ("stall",),
+        "copycat": ("copycat",),
+    }
+    for slug in ("evil", "a-rm-rf", "stall", "copycat", "host"):
+        feedback = (out / "results" / f"{slug}.html").read_text(encoding="utf-8")
+        for other, words in names.items():
+            if other != slug:
+                for word in words:
+                    assert html.escape(word) not in feedback, (slug, word)
+                    assert word not in feedback, (slug, word)
+        assert "<script" not in feedback.lower()
+        assert f"<a href='results/{slug}.html'>" in page
+    assert "evil" not in (out / "results" / "copycat.html").read_text(encoding="utf-8")
+    assert "could not be confirmed as yours" in (out / "results" / "copycat.html").read_text()
     after = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
     assert {p.parts[0] for p in after - before} == {"out"}
