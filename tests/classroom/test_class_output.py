@@ -99,13 +99,11 @@ def test_results_hold_only_the_students_of_the_run(
     first = _grade(cli, lab_main, _roster(tmp_path / "a.csv", ["ada", "bob", "cy"]), out)
     assert first.exit_code == 3, first.output  # every target absent: not graded, never failed
     assert sorted(p.name for p in (out / "results").iterdir()) == [
-        "ada.json",
-        "bob.json",
-        "cy.json",
+        f"{student}.{kind}" for student in ("ada", "bob", "cy") for kind in ("html", "json")
     ]
     second = _grade(cli, lab_main, _roster(tmp_path / "b.csv", ["ada"]), out)
     assert second.exit_code == 3, second.output
-    assert sorted(p.name for p in (out / "results").iterdir()) == ["ada.json"]
+    assert sorted(p.name for p in (out / "results").iterdir()) == ["ada.html", "ada.json"]
     assert json.loads((out / "results" / "ada.json").read_text())["score"] == 0
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     with sqlite3.connect(out / "gradebook.sqlite") as db:  # both runs stay recorded
