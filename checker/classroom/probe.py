@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from checker.classroom.identity import NONCE_LABEL, parse_environ
+from checker.engine.text import decode
 from checker.report import clean_text
 from checker.targets import TargetError, parse_spec
 
@@ -137,7 +138,7 @@ def _unhex(text: str) -> bytes:
 
 
 def _text(value: bytes, limit: int) -> str:
-    return clean_text(value.decode("utf-8", "replace"), limit).strip()
+    return clean_text(decode(value), limit).strip()
 
 
 def _inspect(name: str) -> dict[str, str] | str:
