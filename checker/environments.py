@@ -6,6 +6,7 @@ The base image is pulled when a registry answers and bootstrapped offline (deboo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -14,7 +15,7 @@ import subprocess
 import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ from checker.manifest import Lab
 BASE_IMAGE = "kernel-to-cloud/base:bookworm"
 UPSTREAM_BASE = "debian:bookworm-slim"
 LABEL = "org.kernel-to-cloud.lab"
+# Every container, network and volume of an environment of several nodes carries this label,
+# valued with the environment's name, so removing it finds all of them, even after a start that
+# stopped half-way.
+ENVIRONMENT_LABEL = "org.kernel-to-cloud.environment"
+# Inside every node: the environment's name, so a check's hint can name a node's container.
+ENVIRONMENT_ENV = "K2C_ENVIRONMENT"
 
 # The explicit set that makes namespaces, cgroups and Docker-in-Docker work. `--privileged`
 # fails on hosts whose capability bounding set is partial; this set works on both kinds.
@@ -227,7 +234,10 @@ def start(
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
 ) -> str:
-    """Build the lab's image and run a fresh container for it, replacing any of that name.
+    """Build the lab's image and run a fresh environment for it, replacing any of that name.
+
+    A lab with `nodes` gets one container per node on a network of its own (see
+    `start_nodes`); the others get one container.
 
     Returns:
         The target spec, `docker://NAME`.
@@ -235,6 +245,10 @@ def start(
     name = name or container_name(lab.id)
     tag = build_image(lab, progress)
     remove(name)
+    if lab.target.nodes:
+        return start_nodes(
+            lab, tag, name, environment=environment, labels=labels, progress=progress
+        )
     progress(f"starting container {name}")
     api = client().api
     container = api.create_container(
@@ -250,15 +264,102 @@ def start(
     return f"docker://{name}"
 
 
+def node_containers(lab: Lab, name: str) -> dict[str, str]:
+    """Each node's container in environment NAME: the first node's is NAME itself, the target.
+
+    The others are NAME.NODE: a dot cannot occur in `container_name`'s output, so no student's
+    environment can take another's node name. Empty for a lab of one container.
+    """
+    return {
+        node.name: name if index == 0 else f"{name}.{node.name}"
+        for index, node in enumerate(lab.target.nodes)
+    }
+
+
+def start_nodes(
+    lab: Lab,
+    tag: str,
+    name: str,
+    *,
+    environment: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    progress: Progress = _quiet,
+) -> str:
+    """Run one container per node of the lab on a new private network, all of them labelled.
+
+    Each node gets its name as hostname and as its address's name on the network, the same
+    environment variables (the identity nonce among them) and labels. The first node's
+    container is named NAME: it is the environment's target.
+
+    Returns:
+        The target spec of the first node, `docker://NAME`.
+    """
+    engine = client()
+    own = {ENVIRONMENT_LABEL: name}
+    network = engine.networks.create(
+        f"{name}.net", driver="bridge", labels={LABEL: lab.id, **own}, check_duplicate=True
+    )
+    try:
+        _start_nodes(lab, tag, name, network.name, environment, {**(labels or {}), **own}, progress)
+    except BaseException:
+        remove(name)  # nothing half-made stays behind (and `lab finish` finds it by label anyway)
+        raise
+    return f"docker://{name}"
+
+
+def _start_nodes(
+    lab: Lab,
+    tag: str,
+    name: str,
+    network: str,
+    environment: Mapping[str, str] | None,
+    labels: Mapping[str, str],
+    progress: Progress,
+) -> None:
+    api = client().api
+    containers = node_containers(lab, name)
+    for node in lab.target.nodes:
+        container_id = containers[node.name]
+        progress(f"starting node {node.name} ({container_id})")
+        container = api.create_container(
+            tag,
+            name=container_id,
+            hostname=node.name,
+            command=list(node.command) or None,
+            detach=True,
+            environment={**(environment or {}), ENVIRONMENT_ENV: name},
+            labels={LABEL: lab.id, **labels},
+            host_config=host_config(lab),
+            networking_config=api.create_networking_config(
+                {network: api.create_endpoint_config(aliases=[node.name])}
+            ),
+        )
+        api.start(container)
+
+
 def remove(name: str) -> bool:
-    """Remove the container if it exists; return whether there was one."""
+    """Remove environment NAME: its container, or all its nodes' containers, network, volumes.
+
+    Returns:
+        Whether there was anything to remove.
+    """
     import docker.errors
 
-    try:
-        client().containers.get(name).remove(force=True, v=True)
-    except docker.errors.NotFound:
-        return False
-    return True
+    engine = client()
+    selector = {"label": f"{ENVIRONMENT_LABEL}={name}"}
+    containers = engine.containers.list(all=True, filters=selector)
+    with contextlib.suppress(docker.errors.NotFound):
+        containers.append(engine.containers.get(name))
+    # Containers first: a network cannot go while a container is attached to it.
+    doomed: list[Callable[[], Any]] = [
+        *(partial(c.remove, force=True, v=True) for c in {c.id: c for c in containers}.values()),
+        *(network.remove for network in engine.networks.list(filters=selector)),
+        *(partial(volume.remove, force=True) for volume in engine.volumes.list(filters=selector)),
+    ]
+    for removal in doomed:
+        with contextlib.suppress(docker.errors.NotFound):  # gone meanwhile: just as good
+            removal()
+    return bool(doomed)
 
 
 def _first_line(text: str) -> str:

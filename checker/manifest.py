@@ -36,6 +36,15 @@ class Task:
     points: int
     hint: str
     hidden: bool = False
+    after: tuple[str, ...] = ()  # tasks whose results this one builds on
+
+
+@dataclass(frozen=True)
+class Node:
+    """One container of an environment made of several (a cluster's node, its registry)."""
+
+    name: str
+    command: tuple[str, ...] = ()  # empty: the image's own command
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,9 @@ class TargetConfig:
     memory: str | None = None
     pids_limit: int | None = None
     vm: str | None = None  # the lab's machine in machines.yaml, when it needs a whole VM
+    # Several containers on a network of their own; the first is where the learner works and
+    # the checks run. Empty: one container.
+    nodes: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,16 @@ def load_lab(path: Path) -> Lab:
     duplicates = sorted({task_id for task_id in task_ids if task_ids.count(task_id) > 1})
     if duplicates:
         raise ManifestError(f"{manifest}: field tasks: duplicate task id {duplicates[0]!r}")
+    for index, task in enumerate(data["tasks"]):
+        earlier = task_ids[:index]
+        unknown = [task_id for task_id in task.get("after", ()) if task_id not in earlier]
+        if unknown:
+            raise ManifestError(
+                f"{manifest}: field tasks[{index}].after: {unknown[0]!r} is not an earlier task"
+            )
+    node_names = [node["name"] for node in data["target"].get("nodes", ())]
+    if len(set(node_names)) != len(node_names):
+        raise ManifestError(f"{manifest}: field target.nodes: duplicate node name")
     target = data["target"]
     return Lab(
         id=data["id"],
@@ -208,6 +230,10 @@ def load_lab(path: Path) -> Lab:
             memory=target.get("memory"),
             pids_limit=target.get("pids_limit"),
             vm=target.get("vm"),
+            nodes=tuple(
+                Node(name=node["name"], command=tuple(node.get("command", ())))
+                for node in target.get("nodes", ())
+            ),
         ),
         tasks=tuple(
             Task(
@@ -216,6 +242,7 @@ def load_lab(path: Path) -> Lab:
                 points=task["points"],
                 hint=" ".join(task["hint"].split()),
                 hidden=task.get("hidden", False),
+                after=tuple(task.get("after", ())),
             )
             for task in data["tasks"]
         ),

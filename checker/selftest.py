@@ -79,21 +79,41 @@ class SelftestResult:
 
 
 def cases(lab: Lab, scope: str = "full") -> list[Case]:
-    """The cases of the contract: `full` (all three parts) or `solved` (part 2 only)."""
+    """The cases of the contract: `full` (all three parts) or `solved` (part 2 only).
+
+    A task built on others' results (`after:` in the manifest) cannot have its step applied
+    without theirs, so "every step but T's" also leaves out every task after T. Cases that end
+    up with the same steps share one environment, each still judged on its own task.
+    """
     every = tuple(task.id for task in lab.tasks)
     solved = Case("solved: every step applied", every, must_pass=every)
     if scope == "solved":
         return [solved]
-    fresh = Case("fresh: no step applied", (), must_fail=every)
-    left_out = [
-        Case(
-            f"without {task_id}: every step but its own",
-            tuple(other for other in every if other != task_id),
-            must_fail=(task_id,),
-        )
-        for task_id in every
-    ]
-    return [fresh, solved, *left_out]
+    merged: dict[tuple[str, ...], Case] = {(): Case("fresh: no step applied", (), must_fail=every)}
+    for task_id in every:
+        left_out = _built_on(lab, task_id)
+        steps = tuple(other for other in every if other not in left_out)
+        name = f"without {task_id}: every step but its own"
+        if len(left_out) > 1:
+            name += " and those after it"
+        known = merged.get(steps)
+        if known is None:
+            merged[steps] = Case(name, steps, must_fail=(task_id,))
+        elif task_id not in known.must_fail:
+            merged[steps] = Case(
+                f"{known.name}; {name}", steps, must_fail=(*known.must_fail, task_id)
+            )
+    fresh, *left_out_cases = merged.values()
+    return [fresh, solved, *left_out_cases]
+
+
+def _built_on(lab: Lab, task_id: str) -> set[str]:
+    """The task and every task that comes after it, directly or through others."""
+    found = {task_id}
+    for task in lab.tasks:  # manifest order: a task's `after` names earlier tasks only
+        if found.intersection(task.after):
+            found.add(task.id)
+    return found
 
 
 def selftest(

@@ -59,7 +59,7 @@ def class_down(lab: Lab, roster: Roster | None = None, *, progress: Progress = _
     """Remove the class environments of the lab (the roster's, and any labelled for the lab).
 
     Returns:
-        How many containers were removed.
+        How many environments were removed.
     """
     names = {
         environments.container_name(lab.id, s.id)
@@ -69,7 +69,11 @@ def class_down(lab: Lab, roster: Roster | None = None, *, progress: Progress = _
     labelled = environments.client().containers.list(
         all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"}
     )
-    names |= {container.name for container in labelled}
+    # A node of an environment of several is removed with its environment, by the latter's name.
+    names |= {
+        container.labels.get(environments.ENVIRONMENT_LABEL, container.name)
+        for container in labelled
+    }
     removed = 0
     for name in sorted(names):
         if environments.remove(name):

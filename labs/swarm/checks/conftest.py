@@ -1,0 +1,206 @@
+"""The swarm as the checks see it: through the manager, and through each node's own address.
+
+Every check reads live state: the manager's view of the cluster (`docker node ls`, `docker
+service inspect`, `docker service ps`), each node's engine on tcp://NODE:2375 of the
+environment's private network, the registry's HTTP API, and real HTTP requests to each node.
+Nothing here changes that state.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+NODES = ("manager", "worker1", "worker2")
+REGISTRY = "registry:5000"
+
+
+def parse_json_lines(text: str) -> list[dict[str, Any]]:
+    """Parse one JSON object per line (docker's `--format '{{json .}}'`); skip anything else."""
+    found = []
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON from the target, or return None: its output is never trusted."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of a service, as the manager knows it."""
+
+    id: str
+    node: str  # the node's hostname, "" while the task has none (pending)
+    desired: str  # running, shutdown, ready...
+    state: str  # running, pending, rejected, preparing...
+    error: str
+    container: str  # its container's id, "" before it has one
+    image: str
+
+
+@dataclass(frozen=True)
+class Swarm:
+    """The learner's cluster, read on the manager node."""
+
+    host: Any
+
+    def docker(self, *args: str, node: str = "") -> Any:
+        """Run `docker ARGS` on the manager, or against NODE's engine; testinfra's result."""
+        where = f"-H tcp://{node}:2375 " if node else ""
+        quoted = " ".join(shlex.quote(arg) for arg in args)
+        return self.host.run(f"/usr/bin/docker {where}{quoted}")
+
+    def environment(self) -> str:
+        """The environment's name on the learner's machine (its manager's container)."""
+        return self.host.run('printf %s "${K2C_ENVIRONMENT:-k2c-swarm}"').stdout.strip()
+
+    def container_of(self, node: str) -> str:
+        """The container of NODE on the learner's machine, for hints."""
+        name = self.environment()
+        return name if node == "manager" else f"{name}.{node}"
+
+    def swarm_state(self) -> tuple[str, bool]:
+        """The manager's swarm state (inactive, active...) and whether it is a manager."""
+        result = self.docker("info", "--format", "{{json .Swarm}}")
+        info = parse_json(result.stdout) if result.rc == 0 else None
+        if not isinstance(info, dict):
+            return "unreachable", False
+        return str(info.get("LocalNodeState", "")), bool(info.get("ControlAvailable"))
+
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """The swarm's nodes by hostname: `docker node inspect` of each."""
+        listed = self.docker("node", "ls", "-q")
+        if listed.rc != 0 or not listed.stdout.split():
+            return {}
+        result = self.docker("node", "inspect", *listed.stdout.split())
+        found = parse_json(result.stdout) if result.rc == 0 else None
+        nodes = {}
+        for node in found if isinstance(found, list) else []:
+            if isinstance(node, dict):
+                hostname = str((node.get("Description") or {}).get("Hostname", ""))
+                nodes[hostname] = node
+        return nodes
+
+    def active_nodes(self) -> list[str]:
+        """Hostnames of the nodes that are Ready and Active (those the scheduler may use)."""
+        return [
+            name
+            for name, node in sorted(self.nodes().items())
+            if (node.get("Status") or {}).get("State") == "ready"
+            and (node.get("Spec") or {}).get("Availability") == "active"
+        ]
+
+    def service(self, name: str) -> dict[str, Any] | None:
+        """`docker service inspect NAME`, or None when there is no such service."""
+        result = self.docker("service", "inspect", name)
+        found = parse_json(result.stdout) if result.rc == 0 else None
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            return found[0]
+        return None
+
+    def tasks(self, service: str) -> list[Task]:
+        """Every task of SERVICE the manager remembers (history included)."""
+        listed = self.docker("service", "ps", "-q", "--no-trunc", service)
+        if listed.rc != 0 or not listed.stdout.split():
+            return []
+        result = self.docker("inspect", "--type", "task", *listed.stdout.split())
+        found = parse_json(result.stdout) if result.rc == 0 else None
+        names = {node.get("ID"): name for name, node in self.nodes().items()}
+        tasks = []
+        for task in found if isinstance(found, list) else []:
+            if not isinstance(task, dict):
+                continue
+            status = task.get("Status") or {}
+            tasks.append(
+                Task(
+                    id=str(task.get("ID", "")),
+                    node=str(names.get(task.get("NodeID"), "")),
+                    desired=str(task.get("DesiredState", "")),
+                    state=str(status.get("State", "")),
+                    error=str(status.get("Err", "")),
+                    container=str((status.get("ContainerStatus") or {}).get("ContainerID", "")),
+                    image=str(
+                        ((task.get("Spec") or {}).get("ContainerSpec") or {}).get("Image", "")
+                    ),
+                )
+            )
+        return tasks
+
+    def running(self, service: str) -> list[Task]:
+        """The tasks of SERVICE that run now and should."""
+        return [t for t in self.tasks(service) if t.state == "running" and t.desired == "running"]
+
+    def stuck(self, service: str) -> str:
+        """Say why tasks of SERVICE that should run do not (node and error), or ''."""
+        problems = []
+        for task in self.tasks(service):
+            if task.desired == "running" and task.state != "running":
+                where = f"on {task.node}" if task.node else "not placed on any node"
+                problems.append(f"a task {where} is {task.state}: {task.error or 'no error yet'}")
+        failed = [t for t in self.tasks(service) if t.state in ("rejected", "failed") and t.error]
+        if not problems and failed:
+            task = failed[0]
+            problems.append(f"a task on {task.node or '?'} was {task.state}: {task.error}")
+        return "; ".join(problems[:2])
+
+    def get(self, url: str) -> tuple[int, str]:
+        """GET URL from the manager: (status, body); status 0 when nothing answered."""
+        result = self.host.run(f"curl -s -m 4 -w '\\n%{{http_code}}' {shlex.quote(url)}")
+        body, _, status = result.stdout.rpartition("\n")
+        return (int(status) if status.strip().isdigit() else 0), body
+
+    def ready(self) -> Swarm:
+        """Return this swarm; fail the check at once when the manager runs none.
+
+        Called in the check itself, not in a fixture: a failed fixture reads as a broken
+        check, while a swarm not formed yet is the learner's to form.
+        """
+        __tracebackhide__ = True
+        state, manager = self.swarm_state()
+        assert state == "active", (
+            f"The manager's engine is in no swarm (swarm state: {state}): "
+            "`docker swarm init` on the manager first (task cluster)."
+        )
+        assert manager, "The manager's engine is in a swarm, but not as a manager."
+        return self
+
+    def publish_mode(self) -> str:
+        """What this cluster can publish with: `ingress` with IPVS, `host` without."""
+        return self.host.run("publish-mode").stdout.strip() or "host"
+
+
+@pytest.fixture(scope="session")
+def swarm(host: Any) -> Swarm:
+    """The learner's swarm, once the manager's engine answers (it starts with the node)."""
+    host.run("wait-docker 20")
+    return Swarm(host)
+
+
+def spec_of(service: dict[str, Any]) -> dict[str, Any]:
+    """The service's current spec."""
+    return service.get("Spec") or {}
+
+
+def container_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The container part of a service spec."""
+    return (spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+
+
+def image_name(reference: str) -> str:
+    """`registry:5000/web:1@sha256:...` -> `registry:5000/web:1`."""
+    return reference.split("@", 1)[0]

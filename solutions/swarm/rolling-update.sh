@@ -1,0 +1,7 @@
+# The policy first, in its own update (no task restarts for it), then the new version, then back.
+docker service update -q --update-parallelism 1 --update-delay 1s \
+  --update-failure-action rollback --update-monitor 1s --rollback-monitor 1s web
+docker service update -q --image registry:5000/web:2 web
+docker service rollback -q web
+# The rollback command may return before the last task is replaced: wait for the swarm to say so.
+timeout 120 sh -c 'until [ "$(docker service inspect -f "{{.UpdateStatus.State}}" web)" = rollback_completed ]; do sleep 1; done'
