@@ -2,13 +2,16 @@
 
 Every check reads live state from the learner's own engine (images, containers of compose
 project shop, their health) and calls the services over HTTP from inside the environment.
-Nothing here changes that state.
+Nothing here changes that state. The `examiner` (`checker.examiner`) runs every command: the
+environment's own tools for `lab check`, the grader's docker client and curl from outside (on the
+inner engine's socket, in the environment's network namespace) for `lab grade`.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +34,11 @@ def parse_json(text: str) -> Any:
 class Shop:
     """The learner's engine and the compose project shop on it."""
 
-    host: Any
+    examiner: Any
 
     def docker(self, *args: str) -> Any:
-        """Run `docker ARGS` in the target; testinfra's result."""
-        return self.host.run("/usr/bin/docker " + " ".join(shlex.quote(a) for a in args))
+        """Run `docker ARGS` on the learner's engine; testinfra's result."""
+        return self.examiner.docker(*args, limit=60)
 
     def inspect(self, kind: str, *names: str) -> list[dict[str, Any]]:
         """`docker KIND inspect NAMES...`, the objects that exist."""
@@ -68,7 +71,7 @@ class Shop:
 
     def get(self, url: str) -> tuple[int, Any]:
         """GET URL from inside the environment: (status, parsed JSON or text)."""
-        result = self.host.run(f"curl -s -m 5 -w '\\n%{{http_code}}' {shlex.quote(url)}")
+        result = self.examiner.net(f"curl -s -m 5 -w '\\n%{{http_code}}' {shlex.quote(url)}")
         body, _, status = result.stdout.rpartition("\n")
         parsed = parse_json(body)
         return (int(status) if status.strip().isdigit() else 0), (
@@ -100,7 +103,10 @@ def environ(config: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def shop(host: Any) -> Shop:
+def shop(examiner: Any) -> Shop:
     """The learner's engine, once it answers (it starts with the environment)."""
-    host.run("wait-docker 20")
-    return Shop(host)
+    for _ in range(100):
+        if examiner.exists("/run/k2c/ready") and examiner.docker("version").rc == 0:
+            break
+        time.sleep(0.2)
+    return Shop(examiner)

@@ -20,8 +20,8 @@ def test_the_service_has_its_image(shop, service):
         f"shop/{service}:1 is not built FROM k2c/python."
     )
     listed = shop.docker("run", "--rm", "--entrypoint", "cat", f"shop/{service}:1", "app.py")
-    mine = shop.host.run(f"cat /root/shop/{service}/app.py")
+    mine = shop.examiner.read(f"/root/shop/{service}/app.py")
     assert listed.rc == 0, f"shop/{service}:1 has no /app/app.py."
-    assert listed.stdout == mine.stdout, (
+    assert listed.stdout == mine, (
         f"shop/{service}:1 holds another app.py than /root/shop/{service}/app.py: build it again."
     )

@@ -4,12 +4,18 @@ Every check reads live state: the manager's view of the cluster (`docker node ls
 service inspect`, `docker service ps`), each node's engine on tcp://NODE:2375 of the
 environment's private network, the registry's HTTP API, and real HTTP requests to each node.
 Nothing here changes that state.
+
+The `examiner` (`checker.examiner`) runs every command: for `lab check` the manager's own
+tools; for `lab grade` the grader's docker client and curl, from outside, on the manager's
+engine socket and in the manager's network namespace. Nodes are reached by the addresses the
+Docker host gave their containers, not by names the environment's DNS could answer otherwise.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,22 +63,25 @@ class Task:
 class Swarm:
     """The learner's cluster, read on the manager node."""
 
-    host: Any
+    examiner: Any
+    name: str  # the environment's name: its manager's container
+    addresses: dict[str, str]  # node name -> its address on the environment's network
+
+    def address(self, node: str) -> str:
+        """NODE's address on the private network (its name when the host does not say)."""
+        return self.addresses.get(node, node)
 
     def docker(self, *args: str, node: str = "") -> Any:
-        """Run `docker ARGS` on the manager, or against NODE's engine; testinfra's result."""
-        where = f"-H tcp://{node}:2375 " if node else ""
+        """Run `docker ARGS` on the manager's engine, or on NODE's engine over the network."""
+        if not node:
+            return self.examiner.docker(*args, limit=60)
         quoted = " ".join(shlex.quote(arg) for arg in args)
-        return self.host.run(f"/usr/bin/docker {where}{quoted}")
-
-    def environment(self) -> str:
-        """The environment's name on the learner's machine (its manager's container)."""
-        return self.host.run('printf %s "${K2C_ENVIRONMENT:-k2c-swarm}"').stdout.strip()
+        where = f"tcp://{self.address(node)}:2375"
+        return self.examiner.net(f"timeout 60 docker -H {where} {quoted}")
 
     def container_of(self, node: str) -> str:
         """The container of NODE on the learner's machine, for hints."""
-        name = self.environment()
-        return name if node == "manager" else f"{name}.{node}"
+        return self.name if node == "manager" else f"{self.name}.{node}"
 
     def swarm_state(self) -> tuple[str, bool]:
         """The manager's swarm state (inactive, active...) and whether it is a manager."""
@@ -158,11 +167,25 @@ class Swarm:
             problems.append(f"a task on {task.node or '?'} was {task.state}: {task.error}")
         return "; ".join(problems[:2])
 
-    def get(self, url: str) -> tuple[int, str]:
-        """GET URL from the manager: (status, body); status 0 when nothing answered."""
-        result = self.host.run(f"curl -s -m 4 -w '\\n%{{http_code}}' {shlex.quote(url)}")
+    def get(self, node: str, port: int, path: str = "/", head: str = "") -> tuple[int, str]:
+        """GET http://NODE:PORT/PATH from the manager: (status, body); 0 when none answered.
+
+        HEAD: a request header to send (`Accept: ...`).
+        """
+        url = f"http://{self.address(node)}:{port}{path}"
+        header = f"-H {shlex.quote(head)} " if head else ""
+        result = self.examiner.net(
+            f"curl -s -m 4 {header}-w '\\n%{{http_code}}' {shlex.quote(url)}"
+        )
         body, _, status = result.stdout.rpartition("\n")
         return (int(status) if status.strip().isdigit() else 0), body
+
+    def headers(self, node: str, port: int, path: str, head: str) -> str:
+        """The response headers of GET http://NODE:PORT/PATH with one request header."""
+        url = f"http://{self.address(node)}:{port}{path}"
+        return self.examiner.net(
+            f"curl -s -m 4 -o /dev/null -D - -H {shlex.quote(head)} {shlex.quote(url)}"
+        ).stdout
 
     def ready(self) -> Swarm:
         """Return this swarm; fail the check at once when the manager runs none.
@@ -181,14 +204,42 @@ class Swarm:
 
     def publish_mode(self) -> str:
         """What this cluster can publish with: `ingress` with IPVS, `host` without."""
-        return self.host.run("publish-mode").stdout.strip() or "host"
+        ipvs = self.examiner.net("test -e /proc/net/ip_vs").rc == 0
+        return "ingress" if ipvs else "host"
 
 
 @pytest.fixture(scope="session")
-def swarm(host: Any) -> Swarm:
+def swarm(examiner: Any, target: Any) -> Swarm:
     """The learner's swarm, once the manager's engine answers (it starts with the node)."""
-    host.run("wait-docker 20")
-    return Swarm(host)
+    for _ in range(100):
+        if examiner.exists("/run/k2c/ready") and examiner.docker("version").rc == 0:
+            break
+        time.sleep(0.2)
+    return Swarm(examiner, target.name, node_addresses(target))
+
+
+def node_addresses(target: Any) -> dict[str, str]:
+    """Each node's address, as the Docker host gave it to the node's container.
+
+    Read from the host's engine, out of the learner's reach; empty when the target is not a
+    container of this host (the checks then reach nodes by name).
+    """
+    if target.scheme != "docker":
+        return {}
+    from checker import environments
+
+    found = {}
+    for node in (*NODES, "registry"):
+        name = target.name if node == "manager" else f"{target.name}.{node}"
+        try:
+            attributes = environments.client().api.inspect_container(name)
+        except Exception:  # no such node container (or no engine): reached by name, and fails
+            continue
+        networks = (attributes.get("NetworkSettings") or {}).get("Networks") or {}
+        own = networks.get(f"{target.name}.net") or {}
+        if own.get("IPAddress"):
+            found[node] = str(own["IPAddress"])
+    return found
 
 
 def spec_of(service: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_web_answers_on_every_active_node(swarm):
     nodes = ready_swarm.active_nodes()
     assert nodes, "The swarm has no active node."
     for node in nodes:
-        status, body = ready_swarm.get(f"http://{node}:{PORT}/")
+        status, body = ready_swarm.get(node, PORT)
         if status == 200 and "Hello from the swarm" in body:
             continue
         running = {task.node for task in ready_swarm.running("web")}

@@ -36,7 +36,7 @@ def test_front_answers_on_its_published_port(swarm):
     ready_swarm = swarm.ready()
     nodes = sorted({task.node for task in ready_swarm.running("shop_front")})
     assert nodes, "No task of shop_front is running."
-    status, body = ready_swarm.get(f"http://{nodes[0]}:{PORT}/")
+    status, body = ready_swarm.get(nodes[0], PORT)
     assert status == 200, (
         f"http://{nodes[0]}:{PORT}/ answered {status or 'nothing'}: front must publish port 80 "
         f"on {PORT}."
