@@ -207,6 +207,9 @@ def _start(ctx: click.Context, lab: Lab) -> None:
     name = spec.removeprefix("docker://")
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} is running in container [cyan]{name}[/]")
+    if nodes := environments.node_containers(lab, name):
+        listed = ", ".join(f"{node} ({container})" for node, container in nodes.items())
+        out.print(f"  its nodes:    {escape(listed)}, on network {escape(name)}.net")
     if lab.target.privileged:
         out.print(
             "  privileged: it runs with "

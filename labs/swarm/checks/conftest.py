@@ -128,7 +128,8 @@ class Swarm:
         if listed.rc != 0 or not listed.stdout.split():
             return []
         result = self.docker("inspect", "--type", "task", *listed.stdout.split())
-        found = parse_json(result.stdout) if result.rc == 0 else None
+        # Not only on success: a task pruned since the listing fails the command, not the rest.
+        found = parse_json(result.stdout)
         names = {node.get("ID"): name for name, node in self.nodes().items()}
         tasks = []
         for task in found if isinstance(found, list) else []:
@@ -155,17 +156,25 @@ class Swarm:
         return [t for t in self.tasks(service) if t.state == "running" and t.desired == "running"]
 
     def stuck(self, service: str) -> str:
-        """Say why tasks of SERVICE that should run do not (node and error), or ''."""
+        """Say why tasks of SERVICE that should run do not (node, state, error), or ''.
+
+        A task that failed to start (an image it cannot pull, a port taken) is replaced by a
+        new one, which may show no error yet: the last failure's error is named too.
+        """
+        tasks = self.tasks(service)
         problems = []
-        for task in self.tasks(service):
+        for task in tasks:
             if task.desired == "running" and task.state != "running":
                 where = f"on {task.node}" if task.node else "not placed on any node"
-                problems.append(f"a task {where} is {task.state}: {task.error or 'no error yet'}")
-        failed = [t for t in self.tasks(service) if t.state in ("rejected", "failed") and t.error]
-        if not problems and failed:
-            task = failed[0]
-            problems.append(f"a task on {task.node or '?'} was {task.state}: {task.error}")
-        return "; ".join(problems[:2])
+                problems.append(
+                    f"a task {where} is {task.state}" + (f": {task.error}" if task.error else "")
+                )
+        failed = [t for t in tasks if t.state in ("rejected", "failed") and t.error]
+        if failed and not any(failed[0].error in problem for problem in problems):
+            problems.append(
+                f"a task on {failed[0].node or '?'} was {failed[0].state}: {failed[0].error}"
+            )
+        return "; ".join(problems[:3])
 
     def get(self, node: str, port: int, path: str = "/", head: str = "") -> tuple[int, str]:
         """GET http://NODE:PORT/PATH from the manager: (status, body); 0 when none answered.

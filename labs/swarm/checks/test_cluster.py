@@ -30,7 +30,7 @@ def test_both_workers_joined_and_ready(swarm):
                 else f"its engine does not answer on tcp://{name}:2375 (is container "
                 f"{ready_swarm.container_of(name)} running?)"
             )
-            pytest.fail(
+            raise AssertionError(
                 f"Node {name} has not joined the swarm ({why}): on {name}, `docker swarm "
                 "join --token TOKEN manager:2377` with the token of `docker swarm join-token "
                 "worker`."

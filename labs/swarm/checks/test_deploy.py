@@ -45,8 +45,10 @@ def test_web_answers_on_every_active_node(swarm):
         running = {task.node for task in ready_swarm.running("web")}
         why = ready_swarm.stuck("web")
         if node not in running:
-            pytest.fail(
+            raise AssertionError(
                 f"No task of web runs on {node}, so http://{node}:{PORT}/ answers "
                 f"{status or 'nothing'}" + (f" ({why})" if why else "") + "."
             )
-        pytest.fail(f"http://{node}:{PORT}/ answered {status or 'nothing'}, not web's page.")
+        raise AssertionError(
+            f"http://{node}:{PORT}/ answered {status or 'nothing'}, not web's page."
+        )
