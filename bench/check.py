@@ -53,8 +53,8 @@ def measure(times: int) -> CheckResults:
             lambda: run_command([sys.executable, "-c", "import checker.cli"]), times
         ),
         "python + lab imports + collect": repeat(
-            # The environment `lab check` gives pytest (see checker.runner.run_checks).
-            lambda: run_command(_collect_argv(spec), env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}),
+            # The set-up `lab check` gives pytest (checker.runner.pytest_here), in the script.
+            lambda: run_command(_collect_argv(spec)),
             times,
         ),
     }
@@ -68,7 +68,10 @@ def _collect_argv(spec: str) -> list[str]:
 
     lab = load_lab(COURSE / "labs" / "bench")
     session = pytest_argv(lab, [spec])[3:]  # without the interpreter and `-m pytest`
-    script = "import sys, checker.cli, pytest; pytest.main(sys.argv[1:])"
+    script = (
+        "import sys, checker.cli, pytest\nfrom checker.runner import pytest_here\n"
+        "with pytest_here():\n    pytest.main(sys.argv[1:])"
+    )
     return [sys.executable, "-c", script, *session, "--collect-only", "-p", "no:terminal"]
 
 

@@ -2,11 +2,19 @@
 
 Manifests are data: reading them never imports check code, so `lab list` and the docs build
 stay fast and safe even when a lab's checks are broken.
+
+Validation against the JSON schemas is remembered: once a file's exact bytes passed its exact
+schema, a marker named by their SHA-256 in the user's cache folder
+(`$XDG_CACHE_HOME/kernel-to-cloud/valid/`) spares the next `lab` command importing jsonschema
+(a quarter of a second and more). Any change to the file or the schema changes the name, so a
+changed manifest is always validated again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cache
@@ -16,11 +24,8 @@ from typing import Any
 
 import yaml
 
-# jsonschema (4.25 and later) imports rfc3987_syntax when it is installed, and jupyter installs
-# it: building its grammar costs 0.9 s at import, on every `lab` command. Our schemas check no
-# IRI format, so keep it out (setdefault: a process that already has it keeps it).
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-import jsonschema  # noqa: E402
+# libyaml's loader when PyYAML was built with it: the same safe subset, several times faster.
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ManifestError(Exception):
@@ -147,19 +152,50 @@ class Course:
 
 
 @cache
+def _schema_text(name: str) -> str:
+    return resources.files("checker.schema").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
 def _schema(name: str) -> dict[str, Any]:
-    text = resources.files("checker.schema").joinpath(name).read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(_schema_text(name))
+
+
+def validation_cache() -> Path:
+    """The folder of "this file passed this schema" markers (XDG cache directory)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kernel-to-cloud" / "valid"
 
 
 def _read_yaml(path: Path, schema_name: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = yaml.load(raw.decode("utf-8"), Loader=_SafeLoader)
     except FileNotFoundError as exc:
         raise ManifestError(f"{path}: file not found") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ManifestError(f"{path}: not valid YAML: {first_line}") from exc
+    digest = hashlib.sha256(_schema_text(schema_name).encode() + b"\0" + raw).hexdigest()
+    marker = validation_cache() / digest
+    if marker.exists():
+        return data
+    _validate(path, data, schema_name)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # no cache (read-only home): validate every time
+    return data
+
+
+def _validate(path: Path, data: Any, schema_name: str) -> None:
+    # jsonschema (4.25 and later) imports rfc3987_syntax when it is installed, and jupyter
+    # installs it: building its grammar costs 0.9 s at import. Our schemas check no IRI format,
+    # so keep it out (setdefault: a process that already has it keeps it).
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(_schema(schema_name))
     # Report the error closest to the root first: it names the field a human wrote wrong.
     errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), e.message))
@@ -167,7 +203,6 @@ def _read_yaml(path: Path, schema_name: str) -> dict[str, Any]:
         error = errors[0]
         where = _field_path(error.absolute_path) or "(top level)"
         raise ManifestError(f"{path}: field {where}: {_short(error.message)}")
-    return data
 
 
 def _field_path(parts: Any) -> str:

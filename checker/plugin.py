@@ -229,7 +229,10 @@ class LabSession:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        """Bind checks to tasks, refuse bad bindings, drop hidden tasks unless grading."""
+        """Bind checks to tasks, refuse bad bindings, drop hidden tasks unless grading.
+
+        With `--lab-task`, only the named tasks' checks run (every binding is still verified).
+        """
         try:
             self.lab = _lab_of(items)
             selected = self._bind(items)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +95,33 @@ def test_lab_starts_without_building_the_iri_grammar() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "True"
+
+
+def test_validation_is_remembered_per_content_and_never_skipped_for_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A validated manifest spares the next process jsonschema; any edit is validated anew."""
+    import yaml as pyyaml
+
+    from checker.manifest import validation_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    lab_dir = tmp_path / "demo"
+    shutil.copytree(FIXTURE_COURSE / "labs" / "demo", lab_dir)
+    load_lab(lab_dir)
+    assert len(list(validation_cache().iterdir())) == 1
+    script = (
+        "import sys; from pathlib import Path; from checker.manifest import load_lab;"
+        f"load_lab(Path({str(lab_dir)!r})); print('jsonschema' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    warm = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert warm.stdout.strip() == "False", warm.stderr
+    manifest = lab_dir / "lab.yaml"
+    data = pyyaml.safe_load(manifest.read_text())
+    data["level"] = "expert"
+    manifest.write_text(pyyaml.safe_dump(data))
+    with pytest.raises(ManifestError, match="field level"):
+        load_lab(lab_dir)
