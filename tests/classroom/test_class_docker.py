@@ -339,3 +339,29 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
     assert "could not be confirmed as yours" in (out / "results" / "copycat.html").read_text()
     after = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
     assert {p.parts[0] for p in after - before} == {"out"}
+
+
+def test_class_down_removes_a_class_in_parallel_and_says_how_far_it_is() -> None:
+    """Every labelled environment goes; progress counts k/n as each one is removed."""
+    import dataclasses
+
+    lab = dataclasses.replace(load_lab(ECHO_COURSE / "labs" / "echo"), id=f"down{os.getpid()}")
+    names = [f"k2c-{lab.id}-{n}" for n in range(6)]
+    client = environments.client()
+    try:
+        for name in names:
+            client.containers.run(
+                environments.BASE_IMAGE,
+                ["sleep", "infinity"],
+                name=name,
+                detach=True,
+                network_mode="none",
+                labels={CLASS_LABEL: lab.id, STUDENT_LABEL: name},
+            )
+        lines: list[str] = []
+        assert class_down(lab, progress=lines.append) == 6
+        assert sorted(lines) == sorted(f"removed {n} ({k}/6)" for k, n in enumerate(names, 1))
+        assert not client.containers.list(all=True, filters={"label": f"{CLASS_LABEL}={lab.id}"})
+    finally:
+        for name in names:
+            environments.remove(name)
