@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 from collections.abc import Callable, Iterator
@@ -17,10 +18,10 @@ from rich.table import Table
 from checker import environments
 from checker.classroom import identity
 from checker.exitcodes import ExitCode
-from checker.exports.junit import junit_xml
 from checker.machines import MachineError, Vagrant, load_machines, machine_for
 from checker.manifest import Course, Lab, ManifestError, load_course
 from checker.paths import repo_root
+from checker.progress import ProgressStore
 from checker.runner import ENGINES, RunError, run_checks
 from checker.selftest import SOURCES, VANTAGES, selftest, selftest_on_target
 from checker.solve import StepFailed, apply_steps
@@ -31,9 +32,14 @@ class UnknownLab(Exception):
     """A lab or task id the course does not have."""
 
 
+class NoSolutions(Exception):
+    """The copy of the course ships without solutions/ (the students' copy)."""
+
+
 # Every failure the library raises maps to one exit code and one line on stderr.
 _FAILURES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (UnknownLab, ExitCode.USAGE),
+    (NoSolutions, ExitCode.USAGE),
     (ManifestError, ExitCode.CONTENT_ERROR),
     (StepFailed, ExitCode.CONTENT_ERROR),
     (RunError, ExitCode.CONTENT_ERROR),
@@ -84,7 +90,21 @@ def _fail(ctx: click.Context, message: str, code: ExitCode) -> NoReturn:
     ctx.exit(code)
 
 
-@click.group(cls=LabGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_CODES = """\b
+Exit codes:
+  0    OK (check, grade: every task passed)
+  1    checks ran and some task is not passed
+  2    usage: bad command line, unknown lab or task
+  3    target error: no engine, missing container, unreachable host
+  4    content error: a broken manifest, check or step
+  130  interrupted (Ctrl-C)"""
+
+
+@click.group(
+    cls=LabGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
+)
 @click.version_option(package_name="kernel-to-cloud")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -103,6 +123,51 @@ def _lab(lab_id: str) -> Lab:
         return _course().lab(lab_id)
     except KeyError:
         raise UnknownLab(f"unknown lab {lab_id!r}: `lab list` shows the course's labs") from None
+
+
+def _complete_lab(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a lab id: the course's labs starting with what was typed."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        course = _course()
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+    return [
+        CompletionItem(lab.id, help=lab.title)
+        for lab in course.labs
+        if lab.id.startswith(incomplete)
+    ]
+
+
+def _complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a task id of the lab already on the command line."""
+    from click.shell_completion import CompletionItem
+
+    lab_id = ctx.params.get("lab_id")
+    try:
+        lab = _course().lab(lab_id) if lab_id else None
+    except Exception:
+        return []
+    if lab is None:
+        return []
+    taken = set(ctx.params.get("task_ids") or ())
+    return [
+        CompletionItem(task.id, help=task.title)
+        for task in lab.tasks
+        if not task.hidden and task.id.startswith(incomplete) and task.id not in taken
+    ]
+
+
+def _tasks(lab: Lab, task_ids: tuple[str, ...] | list[str]) -> list[str]:
+    """The task ids asked for, checked against the lab's visible tasks (in the order given)."""
+    known = {task.id for task in lab.tasks if not task.hidden}
+    for task_id in task_ids:
+        if task_id not in known:
+            raise UnknownLab(
+                f"lab {lab.id!r} has no task {task_id!r}: its tasks are " + ", ".join(sorted(known))
+            )
+    return list(dict.fromkeys(task_ids))
 
 
 def _out(ctx: click.Context) -> Console:
@@ -130,13 +195,40 @@ target_option = click.option(
 
 
 @main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print the labs and progress as JSON")
 @click.pass_context
-def list_(ctx: click.Context) -> None:
-    """List the course's labs in order."""
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """List the course's labs in order, with your progress in each."""
     course = _course()
+    progress = ProgressStore().load()
+    if as_json:
+        labs = []
+        for section in course.sections:
+            for lab in (course.lab(lab_id) for lab_id in section.lab_ids):
+                visible = [task for task in lab.tasks if not task.hidden]
+                entry = progress.get(lab.id)
+                labs.append(
+                    {
+                        "id": lab.id,
+                        "title": lab.title,
+                        "section": section.title,
+                        "level": lab.level,
+                        "minutes": lab.minutes,
+                        "tasks": [task.id for task in visible],
+                        "points": sum(task.points for task in visible),
+                        "progress": entry.to_dict() if entry else None,
+                    }
+                )
+        click.echo(json.dumps({"course": course.title, "labs": labs}, indent=2))
+        return
     table = Table(title=course.title)
-    for column in ("lab", "title", "level", "minutes", "tasks", "points"):
-        table.add_column(column)
+    # The id is what every command takes: never shortened, whatever the terminal's width.
+    width = max((len(lab.id) for lab in course.labs), default=3)
+    table.add_column("lab", no_wrap=True, min_width=width)
+    table.add_column("title", ratio=1)
+    table.add_column("level", no_wrap=True)
+    table.add_column("min", justify="right", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
     for section in course.sections:
         table.add_section()
         table.add_row(f"[bold]{escape(section.title)}[/]")
@@ -147,8 +239,7 @@ def list_(ctx: click.Context) -> None:
                 escape(lab.title),
                 lab.level,
                 str(lab.minutes),
-                str(len(visible)),
-                str(sum(task.points for task in visible)),
+                _progress_cell(progress.get(lab.id), sum(task.points for task in visible)),
             )
     _out(ctx).print(table)
 
@@ -160,8 +251,79 @@ vm_option = click.option(
 )
 
 
+def _progress_cell(entry: Any, points: int) -> str:
+    """Points so far out of the lab's (dim when never checked; green once fully passed)."""
+    if entry is None:
+        return f"[dim]-/{points}[/]"
+    if entry.passed:
+        return f"[green]✔ {entry.score}/{entry.max_score}[/]"
+    return f"{entry.score}/{entry.max_score}"
+
+
 @main.command()
-@click.argument("lab_id", metavar="LAB")
+@click.option("--json", "as_json", is_flag=True, help="print environments and progress as JSON")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show your running environments and, for each lab, your last score and when."""
+    course = _course()
+    progress = ProgressStore().load()
+    engine_error = ""
+    try:
+        running = environments.learner_environments()
+    except environments.EngineUnavailable as exc:
+        running, engine_error = [], str(exc)
+    if as_json:
+        data = {
+            "environments": running,
+            "engine_error": engine_error,
+            "labs": {lab.id: (progress[lab.id].to_dict() if lab.id in progress else None)
+                     for lab in course.labs},
+        }  # fmt: skip
+        click.echo(json.dumps(data, indent=2))
+        return
+    out = _out(ctx)
+    if engine_error:
+        out.print(f"[yellow]environments unknown:[/] {escape(engine_error)}")
+    elif running:
+        table = Table(title="environments")
+        for column in ("container", "lab", "state"):
+            table.add_column(column, no_wrap=True)
+        for environment in running:
+            table.add_row(environment["name"], environment["lab"], environment["state"])
+        out.print(table)
+    else:
+        out.print("no environment: `lab start LAB` starts one")
+    table = Table(title="progress")
+    width = max((len(lab.id) for lab in course.labs), default=3)
+    table.add_column("lab", no_wrap=True, min_width=width)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("checked", no_wrap=True)
+    table.add_column("first passed", no_wrap=True)
+    for lab in course.labs:
+        visible = sum(task.points for task in lab.tasks if not task.hidden)
+        entry = progress.get(lab.id)
+        table.add_row(
+            lab.id,
+            _progress_cell(entry, visible),
+            _when(entry.checked_at) if entry else "[dim]never[/]",
+            _when(entry.first_passed_at) if entry and entry.first_passed_at else "[dim]-[/]",
+        )
+    out.print(table)
+    out.print(f"[dim]kept in {escape(str(ProgressStore().path))}[/]")
+
+
+def _when(stamp: str) -> str:
+    """An ISO time from the progress file, shown in local time to the minute."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return escape(stamp)
+
+
+@main.command()
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @vm_option
 @click.pass_context
 def start(ctx: click.Context, lab_id: str, vm: bool) -> None:
@@ -222,7 +384,8 @@ def _start(ctx: click.Context, lab: Lab) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
+@click.argument("task_ids", metavar="[TASK]...", nargs=-1, shell_complete=_complete_task)
 @target_option
 @click.option(
     "--engine",
@@ -231,58 +394,122 @@ def _start(ctx: click.Context, lab: Lab) -> None:
     show_default=True,
     help="how commands reach the target",
 )
+@click.option("--watch", "-w", is_flag=True, help="re-check while you work, until all pass")
+@click.option("--hints", "all_hints", is_flag=True, help="show every failing task's hint")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 @click.option(
     "--junit",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="also write the report as JUnit XML to this file",
+    help="also write the report as JUnit XML to FILE",
 )
 @click.pass_context
 def check(
     ctx: click.Context,
     lab_id: str,
+    task_ids: tuple[str, ...],
     target: str | None,
     engine: str,
+    watch: bool,
+    all_hints: bool,
     as_json: bool,
     junit: Path | None,
 ) -> None:
-    """Check your work: every task, what is missing, and a hint."""
+    """Check your work: what passes, what is missing, and a hint.
+
+    With TASK ids (`lab list` and `lab hint LAB` show them), only those tasks are checked.
+    """
     lab = _lab(lab_id)
+    tasks = _tasks(lab, task_ids)
     spec = _spec(lab, target)
+    if watch:
+        if as_json or junit or engine != "persistent":
+            raise click.UsageError("--watch shows a live table: no --json, --junit or --engine")
+        _watch(ctx, lab, spec, tasks)
     if engine == "testinfra":
         ensure_reachable(spec)  # testinfra connects lazily: it would report every check crashed
-    [report] = run_checks(lab, [spec], engine=engine, in_process=True)
+    [report] = run_checks(lab, [spec], engine=engine, in_process=True, tasks=tasks)
     if not report.gradable:
         # The fast path skipped this; now say precisely why (missing, stopped, unreachable).
         ensure_reachable(spec)
         raise TargetError(f"{spec}: {report.error}")
+    _record(lab, report)
     if junit:
+        from checker.exports.junit import junit_xml
+
         junit.write_text(junit_xml([report]), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        _out(ctx).print(report)
+        from checker.render import check_view
+
+        _out(ctx).print(check_view(report, all_hints=all_hints))
     ctx.exit(ExitCode.OK if report.passed else ExitCode.CHECKS_FAILED)
 
 
+def _record(lab: Lab, report: Any) -> None:
+    """Keep the learner's progress; a read-only or full home never fails a check."""
+    points = {task.id: task.points for task in lab.tasks if not task.hidden}
+    with contextlib.suppress(OSError):
+        ProgressStore().record(report, points)
+
+
+def _watch(ctx: click.Context, lab: Lab, spec: str, tasks: list[str]) -> NoReturn:
+    """`lab check --watch`: one live table, redrawn each cycle, until every task passes."""
+    import time as clock
+
+    from rich.live import Live
+
+    from checker.render import watch_view
+    from checker.watch import Cycle, watch
+
+    out = _out(ctx)
+    if not out.is_terminal:
+        out.print(f"watching {escape(lab.id)} on {escape(spec)}: Ctrl-C to stop")
+    with Live(console=out, auto_refresh=False, transient=False) as live:
+
+        def show(cycle: Cycle) -> None:
+            if cycle.changed:
+                _record(lab, cycle.report)
+            stamp = clock.strftime("%H:%M:%S")
+            footer = f"checked {stamp} in {cycle.seconds * 1000:.0f} ms" + (
+                f" · next in {cycle.pause:.1f} s · Ctrl-C to stop" if cycle.pause else ""
+            )
+            live.update(watch_view(cycle.report, footer), refresh=True)
+
+        result = watch(lab, spec, show, tasks=tasks)
+    report = result.report
+    if result.interrupted:
+        out.print(f"stopped: {report.score}/{report.max_score} points; `lab check {lab.id}` "
+                  "checks again")  # fmt: skip
+        ctx.exit(ExitCode.INTERRUPTED)
+    if not report.gradable:
+        ensure_reachable(spec)
+        raise TargetError(f"{spec}: {report.error}")
+    out.print(f"[green]✔ every task passes: {report.score}/{report.max_score} points[/]")
+    ctx.exit(ExitCode.OK)
+
+
 @main.command()
-@click.argument("lab_id", metavar="LAB")
-@click.argument("task_id", metavar="TASK", required=False)
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
+@click.argument("task_id", metavar="[TASK]", required=False, shell_complete=_complete_task)
 @click.pass_context
 def hint(ctx: click.Context, lab_id: str, task_id: str | None) -> None:
     """Show the hint of one task, or of every task."""
+    from checker.render import Hanging, inline
+
     lab = _lab(lab_id)
     visible = [task for task in lab.tasks if not task.hidden]
     if task_id is not None:
+        _tasks(lab, [task_id])
         visible = [task for task in visible if task.id == task_id]
-        if not visible:
-            raise UnknownLab(f"lab {lab.id!r} has no task {task_id!r}")
+    out = _out(ctx)
     for task in visible:
-        _out(ctx).print(f"[bold]{escape(task.title)}[/] ({task.id})\n  {escape(task.hint)}")
+        out.print(f"[bold]{escape(task.title)}[/] [bold cyan]{task.id}[/]")
+        out.print(Hanging("", inline(task.hint), indent=2))
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @click.option(
     "--task",
     "task_ids",
@@ -298,6 +525,12 @@ def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: st
     unknown = [task_id for task_id in task_ids if task_id not in {t.id for t in lab.tasks}]
     if unknown:
         raise UnknownLab(f"lab {lab.id!r} has no task {unknown[0]!r}")
+    if not lab.solutions_dir.parent.is_dir():
+        raise NoSolutions(
+            f"this copy of the course has no solutions/ folder ({lab.solutions_dir.parent}): "
+            "instructors keep the reference steps out of the students' copy. "
+            f"For help, `lab hint {lab.id} TASK`; to see what passes, `lab check {lab.id}`."
+        )
     spec = _spec(lab, target)
     ensure_reachable(spec)
     tasks = [lab.task(task_id) for task_id in task_ids] if task_ids else None
@@ -307,7 +540,7 @@ def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: st
 
 
 @main.command()
-@click.argument("lab_ids", metavar="LAB...", nargs=-1, required=True)
+@click.argument("lab_ids", metavar="LAB...", nargs=-1, required=True, shell_complete=_complete_lab)
 @click.pass_context
 def build(ctx: click.Context, lab_ids: tuple[str, ...]) -> None:
     """Build the labs' environment images now, so that a later start only starts.
@@ -322,7 +555,7 @@ def build(ctx: click.Context, lab_ids: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @click.pass_context
 def reset(ctx: click.Context, lab_id: str) -> None:
     """Throw your environment away and start a fresh one."""
@@ -330,7 +563,7 @@ def reset(ctx: click.Context, lab_id: str) -> None:
 
 
 @main.command()
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @vm_option
 @click.pass_context
 def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
@@ -348,7 +581,7 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
 
 
 @main.command("selftest")
-@click.argument("lab_id", metavar="LAB")
+@click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @click.option(
     "--source",
     type=click.Choice(SOURCES),

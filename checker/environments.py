@@ -112,6 +112,23 @@ def image_tag(lab: Lab) -> str:
     return f"kernel-to-cloud/{lab.id}:latest"
 
 
+def learner_environments() -> list[dict[str, str]]:
+    """The environments `lab start` made on this engine (class ones excluded), by name.
+
+    Raises:
+        EngineUnavailable: no engine answers.
+    """
+    found = client().containers.list(all=True, filters={"label": LABEL})
+    return sorted(
+        (
+            {"name": c.name, "lab": c.labels.get(LABEL, ""), "state": c.status}
+            for c in found
+            if c.name == container_name(c.labels.get(LABEL, ""))
+        ),
+        key=lambda entry: entry["name"],
+    )
+
+
 def container_state(name: str) -> str | None:
     """Return the container's status (running, exited...), or None when it does not exist."""
     import docker.errors

@@ -65,6 +65,24 @@ def _statuses(report: Report) -> tuple[tuple[str, str], ...]:
     return tuple((task.id, task.status) for task in report.tasks)
 
 
+def _lost(report: Report) -> bool:
+    """The target's shell went away (the learner reset the environment): its checks errored."""
+    return any(
+        check.outcome == "error" and check.message.startswith(("SessionLost", "TargetUnreachable"))
+        for task in report.tasks
+        for check in task.checks
+    )
+
+
+def _reconnect(lab_session: Any, spec: str) -> None:
+    """Forget the target's shell, so the next cycle opens a new one (a reset environment)."""
+    from checker.engine import disconnect_all
+
+    lab_session._hosts.pop(spec, None)
+    lab_session.unreachable.pop(spec, None)
+    disconnect_all()
+
+
 class _Loop:
     """A pytest plugin that replaces the run of the collected items by cycles of them."""
 
@@ -113,6 +131,8 @@ class _Loop:
                     # ones included: the next cycle reads the target afresh on the same shell.
                     item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
                 report = lab_session.report(self.spec)
+                if _lost(report) or not report.gradable:
+                    _reconnect(lab_session, self.spec)
                 statuses = _statuses(report)
                 changed = statuses != previous
                 previous = statuses
@@ -130,7 +150,9 @@ class _Loop:
                         pause,
                     )
                 )
-                if done or not report.gradable:
+                # A target missing from the start is an error; one lost later (the learner reset
+                # it) is looked for again next cycle.
+                if done or (number == 1 and not report.gradable):
                     break
                 self.sleep(pause)
         except KeyboardInterrupt:
@@ -179,6 +201,8 @@ def watch(
     with pytest_here():
         code = pytest.main([*argv, "-p", "no:terminal"], plugins=[loop])
     if loop.result is None:
+        if code == pytest.ExitCode.INTERRUPTED:
+            raise KeyboardInterrupt
         lab_session = loop.config and loop.config.pluginmanager.get_plugin("lab-session")
         if lab_session is not None and lab_session.content_error:
             raise ManifestError(lab_session.content_error)

@@ -132,8 +132,10 @@ def down(ctx: click.Context, lab_id: str, roster_path: Path | None) -> None:
     """Remove the class's environments of this lab."""
     lab = _lab(ctx, lab_id)
     roster = _roster(ctx, roster_path) if roster_path else None
-    removed = class_down(lab, roster)
-    _consoles(ctx)[0].print(f"removed {removed} class environments of {escape(lab.id)}")
+    out, err = _consoles(ctx)
+    with err.status(f"removing the class environments of {lab.id}") as status:
+        removed = class_down(lab, roster, progress=lambda line: status.update(escape(line)))
+    out.print(f"removed {removed} class environments of {escape(lab.id)}")
 
 
 @class_group.command("list")
@@ -170,12 +172,17 @@ def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> 
 
 @click.command("grade")
 @click.argument("lab_id", metavar="LAB")
-@roster_option
+@click.option(
+    "--roster",
+    "-r",
+    "roster_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV or YAML roster: id, name, email, section, lms_id, target, key (required)",
+)
 @click.option(
     "--out",
     "-o",
     "out_dir",
-    required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="output folder: gradebook.sqlite, CSVs, report.html, junit.xml, results/",
 )
@@ -208,8 +215,8 @@ def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> 
 def grade(
     ctx: click.Context,
     lab_id: str,
-    roster_path: Path,
-    out_dir: Path,
+    roster_path: Path | None,
+    out_dir: Path | None,
     engine: str,
     jobs: int,
     target_timeout: float,
@@ -221,6 +228,19 @@ def grade(
     Exit status: 0 every student graded; 3 some targets unreachable or timed out (recorded as
     such, never as failed); 130 interrupted (finished rows kept: `--resume` grades the rest).
     """
+    if roster_path is None or out_dir is None:
+        missing = " and ".join(
+            what
+            for what, value in (("--roster FILE", roster_path), ("--out DIR", out_dir))
+            if value is None
+        )
+        _fail(
+            ctx,
+            f"lab grade grades a whole class: it needs {missing} (the roster lists the "
+            "students and where their work is; see the instructors' guide). To check your own "
+            f"work, run `lab check {lab_id}`.",
+            ExitCode.USAGE,
+        )
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
     try:  # before any grading: a folder that cannot take the results stops the run at once

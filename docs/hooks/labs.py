@@ -167,7 +167,8 @@ def at_a_glance(lab: Lab, course: CourseLabs) -> str:
     commands = [
         (f"lab start {lab.id}", "build and start your environment"),
         (f"docker exec -it k2c-{lab.id} bash", "work in it"),
-        (f"lab check {lab.id}", "what passes, what is missing, and hints"),
+        (f"lab check {lab.id}", "what passes, what is missing, and a hint"),
+        (f"lab check {lab.id} --watch", "re-check as you work, until all pass"),
         (f"lab hint {lab.id} [TASK]", "the hints alone"),
     ]
     width = max(len(command) for command, _ in commands)
@@ -184,8 +185,11 @@ def check_your_work(lab: Lab) -> str:
         "## Check your work\n\n"
         "Run the checks whenever you like: they read the live state of your environment and "
         "never change it.\n\n"
-        f"```console\n$ lab check {lab.id}\n```\n\n"
-        "Each task shows *passed*, or what the checks expected and found, next to its hint. "
+        f"```console\n$ lab check {lab.id}            # every task\n"
+        f"$ lab check {lab.id} TASK       # one task, by its id\n"
+        f"$ lab check {lab.id} --watch    # re-check as you work\n```\n\n"
+        "Each task shows *passed*, or what the checks expected and found; the first failing "
+        "task also shows its hint. "
         "When every task passes, remove the environment:\n\n"
         f"```console\n$ lab finish {lab.id}\n```\n"
     )
