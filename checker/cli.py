@@ -477,6 +477,8 @@ def _watch(ctx: click.Context, lab: Lab, spec: str, tasks: list[str]) -> NoRetur
             live.update(watch_view(cycle.report, footer), refresh=True)
 
         result = watch(lab, spec, show, tasks=tasks)
+    if not out.is_terminal:
+        out.print()  # Live leaves its last frame without a line end off a terminal
     report = result.report
     if result.interrupted:
         out.print(f"stopped: {report.score}/{report.max_score} points; `lab check {lab.id}` "
