@@ -1,8 +1,9 @@
 """Run the benchmarks side by side and print their tables (``python -m bench``).
 
-The last line reads ``ratios: check=X class_serial=Y class_xdist=Z ssh=W watch=V``, each the old
-time over the new one (for watch: one plain `lab check` run over one watch cycle); `--only`
-runs some of them, and the line then names only those.
+The last line reads ``ratios: check=X check_cold=C class_serial=Y class_xdist=Z ssh=W watch=V``,
+each the old time over the new one (check: with the resident checker, check_cold: without; for
+watch: one plain `lab check` run over one watch cycle); `--only` runs some of them, and the line
+then names only those.
 """
 
 import argparse
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         if "check" in chosen:
             checked = check.measure(options.repeat)
             print(check.report(checked), flush=True)
-            ratios.append(f"check={checked.ratio:.1f}")
+            ratios += [f"check={checked.ratio:.1f}", f"check_cold={checked.cold_ratio:.1f}"]
         if "class" in chosen:
             size = options.class_size
             graded = grade.measure(size, options.baseline_size or size)

@@ -68,7 +68,8 @@ def measure(cycles: int = 50, runs: int = 5) -> WatchResults:
     name = f"k2c-bench-watch-{containers.LABEL.split('=')[1]}"
     containers.start([name])
     spec = f"docker://{name}"
-    env = {**os.environ, "K2C_ROOT": str(COURSE), "PYTHONDONTWRITEBYTECODE": "1"}
+    # A plain `lab check`: no resident checker answers for it (see benchmark 1 for one that does).
+    env = {**os.environ, "K2C_ROOT": str(COURSE), "K2C_RESIDENT": "0"}
     lab_dir = COURSE / "labs" / "bench"
     with tempfile.TemporaryDirectory(prefix="k2c-bench-") as folder:
         stats = Path(folder) / "stats.jsonl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -359,6 +360,14 @@ def _start_vm(ctx: click.Context, lab: Lab) -> None:
     out.print(f"  check it:     lab check {lab.id} --target '{spec}'")
 
 
+def _stop_resident(lab: Lab) -> None:
+    """Stop the resident checker of the lab's default environment, if one runs."""
+    from checker import resident
+
+    with contextlib.suppress(OSError):
+        resident.stop(lab, _spec(lab, None))
+
+
 def _start(ctx: click.Context, lab: Lab) -> None:
     # Every environment carries its own nonce, so work copied from another one can be told apart.
     seed = identity.seed()
@@ -427,7 +436,18 @@ def check(
         _watch(ctx, lab, spec, tasks)
     if engine == "testinfra":
         ensure_reachable(spec)  # testinfra connects lazily: it would report every check crashed
-    [report] = run_checks(lab, [spec], engine=engine, in_process=True, tasks=tasks)
+    # Every task over the persistent engine: a resident checker left by an earlier check answers
+    # with a fresh cycle on its open shell; without one, check here and leave one behind.
+    resident = engine == "persistent" and not tasks and os.environ.get("K2C_RESIDENT") != "0"
+    report = None
+    if resident:
+        from checker import resident as residents
+
+        report = residents.ask(lab, spec)
+    if report is None:
+        [report] = run_checks(lab, [spec], engine=engine, in_process=True, tasks=tasks)
+        if resident and report.gradable:
+            residents.spawn(lab, spec)
     if not report.gradable:
         # The fast path skipped this; now say precisely why (missing, stopped, unreachable).
         ensure_reachable(spec)
@@ -578,6 +598,7 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
         _out(ctx).print(f"destroyed VM {machine.name}")
         return
     name = environments.container_name(lab.id)
+    _stop_resident(lab)
     removed = environments.remove(name)
     _out(ctx).print(f"removed container {name}" if removed else f"no container {name} to remove")
 
