@@ -581,7 +581,9 @@ def build(ctx: click.Context, lab_ids: tuple[str, ...]) -> None:
 @click.pass_context
 def reset(ctx: click.Context, lab_id: str) -> None:
     """Throw your environment away and start a fresh one."""
-    _start(ctx, _lab(lab_id))
+    lab = _lab(lab_id)
+    _stop_resident(lab)
+    _start(ctx, lab)
 
 
 @main.command()
