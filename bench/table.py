@@ -30,5 +30,5 @@ def millis(value: float) -> str:
 
 
 def ratio(old: float, new: float) -> str:
-    """How many times faster the new time is."""
-    return f"{old / new:.1f}x"
+    """How many times faster the new time is ("-" when the new time was not measured)."""
+    return f"{old / new:.1f}x" if new > 0 else "-"
