@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from checker import environments
 from checker.classroom import identity
 from checker.exitcodes import ExitCode
 from checker.machines import MachineError, Vagrant, load_machines, machine_for
-from checker.manifest import Course, Lab, ManifestError, load_course
+from checker.manifest import Course, Lab, Limits, ManifestError, load_course
 from checker.paths import repo_root
 from checker.progress import ProgressStore
 from checker.runner import ENGINES, RunError, run_checks
@@ -252,6 +253,34 @@ vm_option = click.option(
 )
 
 
+def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --memory and --pids: the environment's limits, instead of the lab manifest's."""
+    command = click.option(
+        "--pids",
+        type=click.IntRange(1, 1_000_000),
+        metavar="N",
+        help="most processes (threads) the environment may run (default: the lab's)",
+    )(command)
+    return click.option(
+        "--memory",
+        metavar="SIZE",
+        callback=_check_size,
+        help="most memory the environment may use, e.g. 512m or 2g (default: the lab's)",
+    )(command)
+
+
+def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9]+[kmg]?", value):
+        raise click.BadParameter(f"{value!r} is not a size such as 512m or 2g")
+    return value
+
+
+def limits_of(lab: Lab, memory: str | None, pids: int | None) -> Limits:
+    """The lab's limits, with what the command line changes."""
+    default = lab.target.limits
+    return Limits(memory or default.memory, pids or default.pids)
+
+
 def _progress_cell(entry: Any, points: int) -> str:
     """Points so far out of the lab's (dim when never checked; green once fully passed)."""
     if entry is None:
@@ -326,8 +355,9 @@ def _when(stamp: str) -> str:
 @main.command()
 @click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @vm_option
+@limit_options
 @click.pass_context
-def start(ctx: click.Context, lab_id: str, vm: bool) -> None:
+def start(ctx: click.Context, lab_id: str, vm: bool, memory: str | None, pids: int | None) -> None:
     """Build the lab's environment and start a fresh container (or its VM) for it."""
     lab = _lab(lab_id)
     if vm:
@@ -338,7 +368,7 @@ def start(ctx: click.Context, lab_id: str, vm: bool) -> None:
             f"lab {lab.id!r} runs on a whole machine: `lab start {lab.id} --vm` "
             f"(machine {lab.target.vm!r} of machines.yaml)"
         )
-    _start(ctx, lab)
+    _start(ctx, lab, limits_of(lab, memory, pids))
 
 
 def _vagrant() -> tuple[Vagrant, Path]:
@@ -368,12 +398,16 @@ def _stop_resident(lab: Lab) -> None:
         resident.stop(lab, _spec(lab, None))
 
 
-def _start(ctx: click.Context, lab: Lab) -> None:
+def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
     # Every environment carries its own nonce, so work copied from another one can be told apart.
     seed = identity.seed()
     with _progress(ctx, f"starting {lab.id}") as progress:
         spec = environments.start(
-            lab, environment=seed.environment, labels=seed.labels, progress=progress
+            lab,
+            environment=seed.environment,
+            labels=seed.labels,
+            progress=progress,
+            limits=limits,
         )
     name = spec.removeprefix("docker://")
     out = _out(ctx)
@@ -387,6 +421,8 @@ def _start(ctx: click.Context, lab: Lab) -> None:
             + ", ".join(f"CAP_{cap}" for cap in environments.PRIVILEGED_CAPS)
             + " and no seccomp/AppArmor profile, as the lab's kernel work needs"
         )
+    source = "the lab's" if limits == lab.target.limits else "set on the command line"
+    out.print(f"  limits:       {limits} ({source}; --memory and --pids change them)")
     out.print(f"  work in it:   docker exec -it {name} bash")
     out.print(f"  the guide:    {lab.guide_path}")
     out.print(f"  check it:     lab check {lab.id}")
@@ -578,12 +614,13 @@ def build(ctx: click.Context, lab_ids: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
+@limit_options
 @click.pass_context
-def reset(ctx: click.Context, lab_id: str) -> None:
+def reset(ctx: click.Context, lab_id: str, memory: str | None, pids: int | None) -> None:
     """Throw your environment away and start a fresh one."""
     lab = _lab(lab_id)
     _stop_resident(lab)
-    _start(ctx, lab)
+    _start(ctx, lab, limits_of(lab, memory, pids))
 
 
 @main.command()

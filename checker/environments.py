@@ -19,7 +19,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from checker.manifest import Lab
+from checker.manifest import Lab, Limits
 
 BASE_IMAGE = "kernel-to-cloud/base:bookworm"
 UPSTREAM_BASE = "debian:bookworm-slim"
@@ -223,9 +223,15 @@ def build_image(lab: Lab, progress: Progress = _quiet) -> str:
     return tag
 
 
-def host_config(lab: Lab) -> dict[str, Any]:
-    """The Engine API HostConfig that runs the lab's container as its manifest asks."""
+def host_config(lab: Lab, limits: Limits | None = None) -> dict[str, Any]:
+    """The Engine API HostConfig that runs the lab's container as its manifest asks.
+
+    Args:
+        lab: the lab.
+        limits: memory and processes allowed (default: the manifest's, or the defaults).
+    """
     config = lab.target
+    limits = limits or config.limits
     caps = list(config.capabilities)
     if config.privileged:
         caps = list(dict.fromkeys([*PRIVILEGED_CAPS, *caps]))
@@ -234,8 +240,8 @@ def host_config(lab: Lab) -> dict[str, Any]:
         "security_opt": list(PRIVILEGED_SECURITY) if config.privileged else None,
         "tmpfs": {path: "" for path in config.tmpfs} or None,
         "cgroupns": config.cgroupns,
-        "mem_limit": config.memory,
-        "pids_limit": config.pids_limit,
+        "mem_limit": limits.memory,
+        "pids_limit": limits.pids,
     }
     host = client().api.create_host_config(**options)
     if config.privileged:
@@ -250,11 +256,14 @@ def start(
     environment: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
+    limits: Limits | None = None,
 ) -> str:
     """Build the lab's image and run a fresh environment for it, replacing any of that name.
 
     A lab with `nodes` gets one container per node on a network of its own (see
     `start_nodes`); the others get one container.
+
+    The container gets the lab's limits (memory, processes), or `limits` when given.
 
     Returns:
         The target spec, `docker://NAME`.
@@ -275,7 +284,7 @@ def start(
         detach=True,
         environment=dict(environment or {}),
         labels={LABEL: lab.id, **(labels or {})},
-        host_config=host_config(lab),
+        host_config=host_config(lab, limits),
     )
     api.start(container)
     return f"docker://{name}"

@@ -52,6 +52,26 @@ class Node:
     command: tuple[str, ...] = ()  # empty: the image's own command
 
 
+# Every learner environment is limited unless its manifest says otherwise: one runaway shell
+# function made 21,404 processes in one container on a host whose pid_max is 32,768, starving
+# every classmate and the grader. Sized for a class of 35 on one host (35 x 512 processes stay
+# well under that pid_max); labs that run a Docker engine inside raise them in their manifest.
+DEFAULT_MEMORY = "1g"
+DEFAULT_PIDS_LIMIT = 512
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one learner environment may use: memory (a Docker size) and processes (threads)."""
+
+    memory: str = DEFAULT_MEMORY
+    pids: int = DEFAULT_PIDS_LIMIT
+
+    def __str__(self) -> str:
+        """Say the limits as `lab start` shows them."""
+        return f"{self.memory} of memory, {self.pids} processes"
+
+
 @dataclass(frozen=True)
 class TargetConfig:
     """How the learner's container is built and run."""
@@ -61,12 +81,17 @@ class TargetConfig:
     capabilities: tuple[str, ...] = ()
     tmpfs: tuple[str, ...] = ()
     cgroupns: str | None = None
-    memory: str | None = None
-    pids_limit: int | None = None
+    memory: str = DEFAULT_MEMORY
+    pids_limit: int = DEFAULT_PIDS_LIMIT
     vm: str | None = None  # the lab's machine in machines.yaml, when it needs a whole VM
     # Several containers on a network of their own; the first is where the learner works and
     # the checks run. Empty: one container.
     nodes: tuple[Node, ...] = ()
+
+    @property
+    def limits(self) -> Limits:
+        """The environment's limits, as the manifest sets them (or the defaults)."""
+        return Limits(self.memory, self.pids_limit)
 
 
 @dataclass(frozen=True)
@@ -262,8 +287,8 @@ def load_lab(path: Path) -> Lab:
             capabilities=tuple(target.get("capabilities", ())),
             tmpfs=tuple(target.get("tmpfs", ())),
             cgroupns=target.get("cgroupns"),
-            memory=target.get("memory"),
-            pids_limit=target.get("pids_limit"),
+            memory=target.get("memory", DEFAULT_MEMORY),
+            pids_limit=target.get("pids_limit", DEFAULT_PIDS_LIMIT),
             vm=target.get("vm"),
             nodes=tuple(
                 Node(name=node["name"], command=tuple(node.get("command", ())))

@@ -28,6 +28,7 @@ from checker.classroom.grader import Outcome, default_jobs, grade_class
 from checker.classroom.output import GRADEBOOK, OutputError, check_output, inside, write_outputs
 from checker.classroom.roster import Roster, RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
+from checker.cli import limit_options, limits_of
 from checker.exitcodes import ExitCode
 from checker.exports.grades import GradeRow
 from checker.manifest import Lab, load_lab
@@ -100,21 +101,34 @@ def class_group() -> None:
     type=click.IntRange(1, 64),
     help="containers started at once",
 )
+@limit_options
 @click.pass_context
 def up(
-    ctx: click.Context, lab_id: str, roster_path: Path, state_path: Path | None, jobs: int
+    ctx: click.Context,
+    lab_id: str,
+    roster_path: Path,
+    state_path: Path | None,
+    jobs: int,
+    memory: str | None,
+    pids: int | None,
 ) -> None:
     """Start a fresh environment for every student without a target of their own."""
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
     state_file = state_path or identity.state_path(roster_path, lab.id)
+    limits = limits_of(lab, memory, pids)
     with err.status(f"starting the class of {lab.id}") as status:
         started = class_up(
-            lab, roster, state_file, jobs=jobs, progress=lambda line: status.update(escape(line))
+            lab,
+            roster,
+            state_file,
+            jobs=jobs,
+            progress=lambda line: status.update(escape(line)),
+            limits=limits,
         )
     out.print(
-        f"[green]✔[/] {len(started)} environments of {escape(lab.id)} are running; "
-        f"nonces recorded in {escape(str(state_file))}"
+        f"[green]✔[/] {len(started)} environments of {escape(lab.id)} are running, each with "
+        f"{limits}; nonces recorded in {escape(str(state_file))}"
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from checker import environments
 from checker.classroom import identity
 from checker.classroom.roster import Roster, Student
-from checker.manifest import Lab
+from checker.manifest import Lab, Limits
 
 Progress = Callable[[str], None]
 
@@ -24,9 +24,17 @@ def _quiet(_: str) -> None:
 
 
 def class_up(
-    lab: Lab, roster: Roster, state_file: Path, *, jobs: int = 4, progress: Progress = _quiet
+    lab: Lab,
+    roster: Roster,
+    state_file: Path,
+    *,
+    jobs: int = 4,
+    progress: Progress = _quiet,
+    limits: Limits | None = None,
 ) -> dict[str, str]:
     """Start a fresh environment for every roster student without a target of their own.
+
+    Each gets the lab's limits (memory, processes), or `limits` when given.
 
     Returns:
         Each started student's id and target spec.
@@ -47,6 +55,7 @@ def class_up(
             environments.container_name(lab.id, student.id),
             environment=seed.environment,
             labels=seed.labels,
+            limits=limits,
         )
         progress(f"started {spec}")
         return student.id, spec

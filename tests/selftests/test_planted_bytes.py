@@ -52,9 +52,12 @@ def planted() -> Iterator[str]:
         environments.remove(NAME)
 
 
-@pytest.mark.parametrize("engine", ["persistent", "testinfra"])
-def test_a_solved_environment_with_planted_bytes_still_passes_every_task(planted, engine):
-    [report] = run_checks(LAB, [planted], engine=engine, include_hidden=True)
+@pytest.mark.parametrize(
+    ("engine", "vantage"),
+    [("persistent", "inside"), ("testinfra", "inside"), ("persistent", "outside")],
+)
+def test_a_solved_environment_with_planted_bytes_still_passes_every_task(planted, engine, vantage):
+    [report] = run_checks(LAB, [planted], engine=engine, include_hidden=True, vantage=vantage)
     assert {task.id: (task.status, task.message) for task in report.tasks} == {
         task.id: ("passed", "") for task in LAB.tasks
     }

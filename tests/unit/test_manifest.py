@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,9 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from checker.manifest import ManifestError, load_course, load_lab
-from tests.conftest import FIXTURE_COURSE, edit_manifest
+from checker.manifest import (
+    DEFAULT_MEMORY,
+    DEFAULT_PIDS_LIMIT,
+    Limits,
+    ManifestError,
+    load_course,
+    load_lab,
+)
+from tests.conftest import FIXTURE_COURSE, REPO, edit_manifest
 
 
 def test_the_fixture_course_loads_in_order() -> None:
@@ -125,3 +134,30 @@ def test_validation_is_remembered_per_content_and_never_skipped_for_a_change(
     manifest.write_text(pyyaml.safe_dump(data))
     with pytest.raises(ManifestError, match="field level"):
         load_lab(lab_dir)
+
+
+def test_every_environment_is_limited_unless_its_manifest_says_otherwise(
+    scratch_course: Path,
+) -> None:
+    demo = load_lab(scratch_course / "labs" / "demo")
+    assert demo.target.limits == Limits("1g", 512)
+    assert str(demo.target.limits) == "1g of memory, 512 processes"
+    lab_dir = scratch_course / "labs" / "demo"
+    data = yaml.safe_load((lab_dir / "lab.yaml").read_text())
+    data["target"].update(memory="3g", pids_limit=4096)
+    (lab_dir / "lab.yaml").write_text(yaml.safe_dump(data))
+    assert load_lab(lab_dir).target.limits == Limits("3g", 4096)
+    for bad in ({"memory": "lots"}, {"pids_limit": 0}, {"memory": None}):
+        data["target"] = {"build": "target", **bad}
+        (lab_dir / "lab.yaml").write_text(yaml.safe_dump(data))
+        with pytest.raises(ManifestError, match=r"field target\.(memory|pids_limit)"):
+            load_lab(lab_dir)
+
+
+def test_the_schema_documents_the_default_limits() -> None:
+    schema = json.loads((REPO / "checker" / "schema" / "lab.schema.json").read_text())
+    target = schema["properties"]["target"]["properties"]
+    assert (target["memory"]["default"], target["pids_limit"]["default"]) == (
+        DEFAULT_MEMORY,
+        DEFAULT_PIDS_LIMIT,
+    )
