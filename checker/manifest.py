@@ -55,8 +55,8 @@ class Node:
 # Every learner environment is limited unless its manifest says otherwise: one runaway shell
 # function made 21,404 processes in one container on a host whose pid_max is 32,768, starving
 # every classmate and the grader. Sized for a class of 35 on one host (35 x 512 processes stay
-# under that pid_max) with room for a Docker engine inside: solved, the images lab peaks near
-# 100 processes and 340 MiB (page cache included). A lab needing more says so in its manifest.
+# under that pid_max) with room for a Docker engine inside: solved, the networking lab peaks near
+# 170 processes and 450 MiB (page cache included). A lab needing more says so in its manifest.
 DEFAULT_MEMORY = "1g"
 DEFAULT_PIDS_LIMIT = 512
 
