@@ -263,7 +263,8 @@ def start(
     A lab with `nodes` gets one container per node on a network of its own (see
     `start_nodes`); the others get one container.
 
-    The container gets the lab's limits (memory, processes), or `limits` when given.
+    The container (each node's, for a lab with nodes) gets the lab's limits (memory,
+    processes), or `limits` when given.
 
     Returns:
         The target spec, `docker://NAME`.
@@ -273,7 +274,13 @@ def start(
     remove(name)
     if lab.target.nodes:
         return start_nodes(
-            lab, tag, name, environment=environment, labels=labels, progress=progress
+            lab,
+            tag,
+            name,
+            environment=environment,
+            labels=labels,
+            progress=progress,
+            limits=limits,
         )
     progress(f"starting container {name}")
     api = client().api
@@ -310,6 +317,7 @@ def start_nodes(
     environment: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
+    limits: Limits | None = None,
 ) -> str:
     """Run one container per node of the lab on a new private network, all of them labelled.
 
@@ -326,7 +334,16 @@ def start_nodes(
         f"{name}.net", driver="bridge", labels={LABEL: lab.id, **own}, check_duplicate=True
     )
     try:
-        _start_nodes(lab, tag, name, network.name, environment, {**(labels or {}), **own}, progress)
+        _start_nodes(
+            lab,
+            tag,
+            name,
+            network.name,
+            environment,
+            {**(labels or {}), **own},
+            progress,
+            limits,
+        )
     except BaseException:
         remove(name)  # nothing half-made stays behind (and `lab finish` finds it by label anyway)
         raise
@@ -341,6 +358,7 @@ def _start_nodes(
     environment: Mapping[str, str] | None,
     labels: Mapping[str, str],
     progress: Progress,
+    limits: Limits | None,
 ) -> None:
     api = client().api
     containers = node_containers(lab, name)
@@ -355,7 +373,7 @@ def _start_nodes(
             detach=True,
             environment={**(environment or {}), ENVIRONMENT_ENV: name},
             labels={LABEL: lab.id, **labels},
-            host_config=host_config(lab),
+            host_config=host_config(lab, limits),
             networking_config=api.create_networking_config(
                 {network: api.create_endpoint_config(aliases=[node.name])}
             ),
