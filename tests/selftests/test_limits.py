@@ -67,3 +67,17 @@ def test_the_limits_can_be_changed_when_starting(finish) -> None:
     assert (config["PidsLimit"], config["Memory"]) == (64, 256 << 20)
     subprocess.run(["docker", "exec", NAME, "sh", "-c", RUNAWAY], timeout=120, check=False)
     assert _processes() <= 64
+
+
+def test_every_node_of_a_multi_node_environment_gets_the_limits() -> None:
+    swarm = load_course(REPO).lab("swarm")
+    name = environments.container_name(swarm.id)
+    try:
+        output = _lab("start", swarm.id, "--pids", "300")
+        assert "limits:       1g of memory, 300 processes (set on the command line;" in output
+        nodes = environments.node_containers(swarm, name).values()
+        assert len(nodes) > 1
+        configs = [environments.client().api.inspect_container(n)["HostConfig"] for n in nodes]
+        assert {(c["PidsLimit"], c["Memory"]) for c in configs} == {(300, 1 << 30)}
+    finally:
+        environments.remove(name)
