@@ -1,6 +1,8 @@
 # The policy first, in its own update (no task restarts for it), then the new version, then back.
-docker service update -q --update-parallelism 1 --update-delay 1s \
-  --update-failure-action rollback --update-monitor 1s --rollback-monitor 1s web
+# Two tasks at a time (of three) and the rollback all at once: the reference step stays quick.
+docker service update -q --update-parallelism 2 --update-delay 1s \
+  --update-failure-action rollback --update-monitor 1s \
+  --rollback-parallelism 0 --rollback-monitor 1s web
 docker service update -q --image registry:5000/web:2 web
 docker service rollback -q web
 # The rollback command may return before the last task is replaced: wait for the swarm to say so.
