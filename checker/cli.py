@@ -639,7 +639,12 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
     name = environments.container_name(lab.id)
     _stop_resident(lab)
     removed = environments.remove(name)
-    _out(ctx).print(f"removed container {name}" if removed else f"no container {name} to remove")
+    what = (
+        "environment (its nodes' containers, network and volumes)"
+        if lab.target.nodes
+        else "container"
+    )
+    _out(ctx).print(f"removed {what} {name}" if removed else f"no {what} {name} to remove")
 
 
 @main.command("selftest")
