@@ -18,6 +18,7 @@ def test_every_lab_of_the_course_has_a_machine() -> None:
     course = load_course(REPO)
     chosen = {lab.id: machine_for(lab, machines).name for lab in course.labs}
     assert chosen["namespaces"] == "docker"
+    assert chosen["packstack"] == "packstack"
     assert set(chosen) == {lab.id for lab in course.labs}
 
 
