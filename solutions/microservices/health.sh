@@ -1,4 +1,4 @@
-# A health check per service: the engine runs it every 2 s and reports the result.
+# A health check per service: the engine runs it every 5 s and reports the result.
 cd /root/shop
 python3 - <<'PY'
 import yaml
@@ -9,7 +9,7 @@ with open("docker-compose.yml") as stream:
 for name, port in ports.items():
     app["services"][name]["healthcheck"] = {
         "test": ["CMD", "wget", "-qO-", f"http://localhost:{port}/health"],
-        "interval": "2s",
+        "interval": "5s",
         "timeout": "2s",
         "retries": 3,
     }
