@@ -103,9 +103,10 @@ def _collect_argv(spec: str) -> list[str]:
     """`lab check`'s imports and its in-process pytest session, stopped after collection."""
     from checker.manifest import load_lab
     from checker.runner import pytest_argv
+    from checker.spec import parse_spec
 
     lab = load_lab(COURSE / "labs" / "bench")
-    session = pytest_argv(lab, [spec])[3:]  # without the interpreter and `-m pytest`
+    session = pytest_argv(lab, [parse_spec(spec)])[3:]  # without the interpreter and `-m pytest`
     script = (
         "import sys, checker.cli, pytest\nfrom checker.runner import pytest_here\n"
         "with pytest_here():\n    pytest.main(sys.argv[1:])"

@@ -36,6 +36,7 @@ from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
 from checker.runner import run_checks
 from checker.solve import apply_steps
+from checker.spec import parse_spec
 
 
 def _roster(lab: Lab, students: int, folder: Path) -> Roster:
@@ -58,7 +59,9 @@ def _prepare(lab: Lab, roster: Roster, state: Path, jobs: int) -> dict[str, int]
     with ThreadPoolExecutor(jobs) as pool:
         list(
             pool.map(
-                lambda item: apply_steps(lab, item[0], item[1]) if item[1] != [] else None,
+                lambda item: (
+                    apply_steps(lab, parse_spec(item[0]), item[1]) if item[1] != [] else None
+                ),
                 plan.items(),
             )
         )
@@ -119,12 +122,16 @@ def main() -> None:
             sample = specs[:: max(1, len(specs) // args.loop_sample)][: args.loop_sample]
 
             def session(engine: str) -> dict[str, int]:
-                reports = run_checks(lab, specs, engine=engine, include_hidden=True)
+                reports = run_checks(
+                    lab, [parse_spec(s) for s in specs], engine=engine, include_hidden=True
+                )
                 return {report.target: report.score for report in reports}
 
             def loop() -> dict[str, int]:
                 return {
-                    spec: run_checks(lab, [spec], engine="testinfra", include_hidden=True)[0].score
+                    spec: run_checks(
+                        lab, [parse_spec(spec)], engine="testinfra", include_hidden=True
+                    )[0].score
                     for spec in sample
                 }
 

@@ -137,6 +137,7 @@ def measure(calls: int) -> SshResults:
     import testinfra
 
     from checker.engine import open_host
+    from checker.spec import parse_spec
 
     methods = []
     with sshd() as config:
@@ -152,7 +153,7 @@ def measure(calls: int) -> SshResults:
 
         def engine_run(command: str) -> object:
             if "host" not in holder:
-                holder["host"] = open_host(f"ssh://{spec}")
+                holder["host"] = open_host(parse_spec(f"ssh://{spec}"))
             return holder["host"].run(command)  # type: ignore[attr-defined]
 
         methods.append(Method("engine (persistent session)", *_timed(engine_run, calls)))

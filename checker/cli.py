@@ -19,37 +19,25 @@ from rich.table import Table
 
 from checker import environments
 from checker.classroom import identity
+from checker.errors import LabError, TargetError, UsageError
 from checker.exitcodes import ExitCode
 from checker.machines import MachineError, Vagrant, load_machines, machine_for
-from checker.manifest import Course, Lab, Limits, ManifestError, load_course
+from checker.manifest import Course, Lab, Limits, load_course
 from checker.paths import repo_root
 from checker.progress import ProgressStore
-from checker.runner import ENGINES, RunError, run_checks
+from checker.reach import ensure_reachable
+from checker.runner import ENGINES, run_checks
 from checker.selftest import SOURCES, VANTAGES, selftest, selftest_on_target
-from checker.solve import StepFailed, apply_steps
-from checker.targets import TargetError, ensure_reachable
+from checker.solve import apply_steps
+from checker.spec import TargetSpec, parse_spec
 
 
-class UnknownLab(Exception):
+class UnknownLab(UsageError):
     """A lab or task id the course does not have."""
 
 
-class NoSolutions(Exception):
+class NoSolutions(UsageError):
     """The copy of the course ships without solutions/ (the students' copy)."""
-
-
-# Every failure the library raises maps to one exit code and one line on stderr.
-_FAILURES: tuple[tuple[type[BaseException], ExitCode], ...] = (
-    (UnknownLab, ExitCode.USAGE),
-    (NoSolutions, ExitCode.USAGE),
-    (ManifestError, ExitCode.CONTENT_ERROR),
-    (StepFailed, ExitCode.CONTENT_ERROR),
-    (RunError, ExitCode.CONTENT_ERROR),
-    (TargetError, ExitCode.TARGET_ERROR),
-    (environments.EngineUnavailable, ExitCode.TARGET_ERROR),
-    (environments.BuildError, ExitCode.TARGET_ERROR),
-    (MachineError, ExitCode.TARGET_ERROR),
-)
 
 
 class LabGroup(click.Group):
@@ -81,9 +69,8 @@ class LabGroup(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", ExitCode.INTERRUPTED)
-        except tuple(kind for kind, _ in _FAILURES) as exc:
-            code = next(code for kind, code in _FAILURES if isinstance(exc, kind))
-            _fail(ctx, str(exc), code)
+        except LabError as exc:  # every failure of the library carries its exit code
+            _fail(ctx, str(exc), exc.exit_code)
 
 
 def _fail(ctx: click.Context, message: str, code: ExitCode) -> NoReturn:
@@ -184,8 +171,9 @@ def _progress(ctx: click.Context, what: str) -> Iterator[Callable[[str], None]]:
         yield lambda line: status.update(f"{what}: {escape(line)}")
 
 
-def _spec(lab: Lab, target: str | None) -> str:
-    return target or f"docker://{environments.container_name(lab.id)}"
+def _target(lab: Lab, spec: str | None) -> TargetSpec:
+    """The target named on the command line, parsed (a malformed one exits 3), or the default."""
+    return parse_spec(spec or f"docker://{environments.container_name(lab.id)}")
 
 
 target_option = click.option(
@@ -277,7 +265,7 @@ def _check_size(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def limits_of(lab: Lab, memory: str | None, pids: int | None) -> Limits:
     """The lab's limits, with what the command line changes."""
-    default = lab.target.limits
+    default = lab.environment.limits
     return Limits(memory or default.memory, pids or default.pids)
 
 
@@ -300,7 +288,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     engine_error = ""
     try:
         running = environments.learner_environments()
-    except environments.EngineUnavailable as exc:
+    except environments.DockerUnavailable as exc:
         running, engine_error = [], str(exc)
     if as_json:
         data = {
@@ -363,10 +351,10 @@ def start(ctx: click.Context, lab_id: str, vm: bool, memory: str | None, pids: i
     if vm:
         _start_vm(ctx, lab)
         return
-    if lab.target.vm:
+    if lab.environment.vm:
         raise MachineError(
             f"lab {lab.id!r} runs on a whole machine: `lab start {lab.id} --vm` "
-            f"(machine {lab.target.vm!r} of machines.yaml)"
+            f"(machine {lab.environment.vm!r} of machines.yaml)"
         )
     _start(ctx, lab, limits_of(lab, memory, pids))
 
@@ -382,12 +370,12 @@ def _start_vm(ctx: click.Context, lab: Lab) -> None:
     with _progress(ctx, f"vagrant up {machine.name}") as progress:
         vagrant.up(machine.name)
         progress("vagrant ssh-config")
-        spec = vagrant.target(machine.name, repo_root() / ".vagrant" / "k2c")
+        target = vagrant.target(machine.name, repo_root() / ".vagrant" / "k2c")
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} runs on VM [cyan]{machine.name}[/] ({machine.box})")
     out.print(f"  work in it:   vagrant ssh {machine.name}")
     out.print(f"  the guide:    {lab.guide_path}")
-    out.print(f"  check it:     lab check {lab.id} --target '{spec}'")
+    out.print(f"  check it:     lab check {lab.id} --target '{target.spec}'")
 
 
 def _stop_resident(lab: Lab) -> None:
@@ -395,33 +383,33 @@ def _stop_resident(lab: Lab) -> None:
     from checker import resident
 
     with contextlib.suppress(OSError):
-        resident.stop(lab, _spec(lab, None))
+        resident.stop(lab, _target(lab, None).spec)
 
 
 def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
     # Every environment carries its own nonce, so work copied from another one can be told apart.
     seed = identity.seed()
     with _progress(ctx, f"starting {lab.id}") as progress:
-        spec = environments.start(
+        target = environments.start(
             lab,
             environment=seed.environment,
             labels=seed.labels,
             progress=progress,
             limits=limits,
         )
-    name = spec.removeprefix("docker://")
+    name = target.name
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} is running in container [cyan]{name}[/]")
     if nodes := environments.node_containers(lab, name):
         listed = ", ".join(f"{node} ({container})" for node, container in nodes.items())
         out.print(f"  its nodes:    {escape(listed)}, on network {escape(name)}.net")
-    if lab.target.privileged:
+    if lab.environment.privileged:
         out.print(
             "  privileged: it runs with "
             + ", ".join(f"CAP_{cap}" for cap in environments.PRIVILEGED_CAPS)
             + " and no seccomp/AppArmor profile, as the lab's kernel work needs"
         )
-    source = "the lab's" if limits == lab.target.limits else "set on the command line"
+    source = "the lab's" if limits == lab.environment.limits else "set on the command line"
     out.print(f"  limits:       {limits} ({source}; --memory and --pids change them)")
     out.print(f"  work in it:   docker exec -it {name} bash")
     out.print(f"  the guide:    {lab.guide_path}")
@@ -465,13 +453,14 @@ def check(
     """
     lab = _lab(lab_id)
     tasks = _tasks(lab, task_ids)
-    spec = _spec(lab, target)
+    chosen = _target(lab, target)
+    spec = chosen.spec
     if watch:
         if as_json or junit or engine != "persistent":
             raise click.UsageError("--watch shows a live table: no --json, --junit or --engine")
         _watch(ctx, lab, spec, tasks)
     if engine == "testinfra":
-        ensure_reachable(spec)  # testinfra connects lazily: it would report every check crashed
+        ensure_reachable(chosen)  # testinfra connects lazily: it would report every check crashed
     # Every task over the persistent engine: a resident checker left by an earlier check answers
     # with a fresh cycle on its open shell; without one, check here and leave one behind.
     resident = engine == "persistent" and not tasks and os.environ.get("K2C_RESIDENT") != "0"
@@ -481,12 +470,12 @@ def check(
 
         report = residents.ask(lab, spec)
     if report is None:
-        [report] = run_checks(lab, [spec], engine=engine, in_process=True, tasks=tasks)
+        [report] = run_checks(lab, [chosen], engine=engine, in_process=True, tasks=tasks)
         if resident and report.gradable:
             residents.spawn(lab, spec)
     if not report.gradable:
         # The fast path skipped this; now say precisely why (missing, stopped, unreachable).
-        ensure_reachable(spec)
+        ensure_reachable(chosen)
         raise TargetError(f"{spec}: {report.error}")
     _record(lab, report)
     if junit:
@@ -541,7 +530,7 @@ def _watch(ctx: click.Context, lab: Lab, spec: str, tasks: list[str]) -> NoRetur
                   "checks again")  # fmt: skip
         ctx.exit(ExitCode.INTERRUPTED)
     if not report.gradable:
-        ensure_reachable(spec)
+        ensure_reachable(parse_spec(spec))
         raise TargetError(f"{spec}: {report.error}")
     out.print(f"[green]✔ every task passes: {report.score}/{report.max_score} points[/]")
     ctx.exit(ExitCode.OK)
@@ -589,12 +578,12 @@ def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: st
             "instructors keep the reference steps out of the students' copy. "
             f"For help, `lab hint {lab.id} TASK`; to see what passes, `lab check {lab.id}`."
         )
-    spec = _spec(lab, target)
-    ensure_reachable(spec)
+    chosen = _target(lab, target)
+    ensure_reachable(chosen)
     tasks = [lab.task(task_id) for task_id in task_ids] if task_ids else None
     with _progress(ctx, f"solving {lab.id}") as progress:
-        apply_steps(lab, spec, tasks, progress=lambda task: progress(task.title))
-    _out(ctx).print(f"[green]✔[/] applied the reference steps on {escape(spec)}")
+        apply_steps(lab, chosen, tasks, progress=lambda task: progress(task.title))
+    _out(ctx).print(f"[green]✔[/] applied the reference steps on {escape(chosen.spec)}")
 
 
 @main.command()
@@ -641,7 +630,7 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
     removed = environments.remove(name)
     what = (
         "environment (its nodes' containers, network and volumes)"
-        if lab.target.nodes
+        if lab.environment.nodes
         else "container"
     )
     _out(ctx).print(f"removed {what} {name}" if removed else f"no {what} {name} to remove")
@@ -682,8 +671,9 @@ def selftest_(
         if target is not None:
             if source != "solutions":
                 raise click.UsageError("--target proves the reference solutions only")
-            ensure_reachable(target)
-            result = selftest_on_target(lab, target, engine=engine, progress=progress)
+            chosen = parse_spec(target)
+            ensure_reachable(chosen)
+            result = selftest_on_target(lab, chosen, engine=engine, progress=progress)
         else:
             result = selftest(lab, source=source, engine=engine, progress=progress, vantage=vantage)
     _out(ctx).print(result)

@@ -19,7 +19,9 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
+from checker.errors import TargetError
 from checker.manifest import Lab, Limits
+from checker.spec import TargetSpec, parse_spec
 
 BASE_IMAGE = "kernel-to-cloud/base:bookworm"
 UPSTREAM_BASE = "debian:bookworm-slim"
@@ -37,16 +39,16 @@ PRIVILEGED_CAPS = ("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE")
 PRIVILEGED_SECURITY = ("seccomp=unconfined", "apparmor=unconfined")
 # The CLI's `--security-opt systempaths=unconfined` is not an Engine API option: it is these two
 # HostConfig fields left empty, which unmask /proc and make /proc/sys writable (sysctl, dockerd).
-UNCONFINED_SYSTEM_PATHS = {"MaskedPaths": [], "ReadonlyPaths": []}
+UNCONFINED_SYSTEM_PATHS: dict[str, list[str]] = {"MaskedPaths": [], "ReadonlyPaths": []}
 
 Progress = Callable[[str], None]
 
 
-class EngineUnavailable(Exception):
+class DockerUnavailable(TargetError):
     """No Docker engine answers."""
 
 
-class BuildError(Exception):
+class BuildError(TargetError):
     """An image could not be pulled, bootstrapped or built."""
 
 
@@ -59,7 +61,7 @@ def client() -> Any:
     """Return a Docker SDK client on a live engine.
 
     Raises:
-        EngineUnavailable: no engine answers; the message says how to start one.
+        DockerUnavailable: no Docker engine answers; the message says how to start one.
     """
     import docker
 
@@ -68,7 +70,7 @@ def client() -> Any:
         engine.ping()
     except Exception as exc:
         where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-        raise EngineUnavailable(
+        raise DockerUnavailable(
             f"no Docker engine answers at {where}: start one "
             "(`sudo systemctl start docker`, or `sudo dockerd &`) and try again"
         ) from exc
@@ -116,7 +118,7 @@ def learner_environments() -> list[dict[str, str]]:
     """The environments `lab start` made on this engine (class ones excluded), by name.
 
     Raises:
-        EngineUnavailable: no engine answers.
+        DockerUnavailable: no Docker engine answers.
     """
     found = client().containers.list(all=True, filters={"label": LABEL})
     return sorted(
@@ -177,7 +179,7 @@ def _bootstrap(progress: Progress, tag: str) -> None:
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
         ) as proc:
             assert proc.stdout is not None
-            tail = []
+            tail: list[str] = []
             for line in proc.stdout:
                 tail = [*tail[-5:], line.rstrip()]
                 if line.startswith("I: "):
@@ -230,7 +232,7 @@ def host_config(lab: Lab, limits: Limits | None = None) -> dict[str, Any]:
         lab: the lab.
         limits: memory and processes allowed (default: the manifest's, or the defaults).
     """
-    config = lab.target
+    config = lab.environment
     limits = limits or config.limits
     caps = list(config.capabilities)
     if config.privileged:
@@ -257,7 +259,7 @@ def start(
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
     limits: Limits | None = None,
-) -> str:
+) -> TargetSpec:
     """Build the lab's image and run a fresh environment for it, replacing any of that name.
 
     A lab with `nodes` gets one container per node on a network of its own (see
@@ -267,12 +269,12 @@ def start(
     processes), or `limits` when given.
 
     Returns:
-        The target spec, `docker://NAME`.
+        Its target, `docker://NAME`.
     """
     name = name or container_name(lab.id)
     tag = build_image(lab, progress)
     remove(name)
-    if lab.target.nodes:
+    if lab.environment.nodes:
         return start_nodes(
             lab,
             tag,
@@ -294,7 +296,7 @@ def start(
         host_config=host_config(lab, limits),
     )
     api.start(container)
-    return f"docker://{name}"
+    return parse_spec(f"docker://{name}")
 
 
 def node_containers(lab: Lab, name: str) -> dict[str, str]:
@@ -305,7 +307,7 @@ def node_containers(lab: Lab, name: str) -> dict[str, str]:
     """
     return {
         node.name: name if index == 0 else f"{name}.{node.name}"
-        for index, node in enumerate(lab.target.nodes)
+        for index, node in enumerate(lab.environment.nodes)
     }
 
 
@@ -318,7 +320,7 @@ def start_nodes(
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
     limits: Limits | None = None,
-) -> str:
+) -> TargetSpec:
     """Run one container per node of the lab on a new private network, all of them labelled.
 
     Each node gets its name as hostname and as its address's name on the network, the same
@@ -326,7 +328,7 @@ def start_nodes(
     container is named NAME: it is the environment's target.
 
     Returns:
-        The target spec of the first node, `docker://NAME`.
+        The target: the first node's container, `docker://NAME`.
     """
     engine = client()
     own = {ENVIRONMENT_LABEL: name}
@@ -347,7 +349,7 @@ def start_nodes(
     except BaseException:
         remove(name)  # nothing half-made stays behind (and `lab finish` finds it by label anyway)
         raise
-    return f"docker://{name}"
+    return parse_spec(f"docker://{name}")
 
 
 def _start_nodes(
@@ -362,7 +364,7 @@ def _start_nodes(
 ) -> None:
     api = client().api
     containers = node_containers(lab, name)
-    for node in lab.target.nodes:
+    for node in lab.environment.nodes:
         container_id = containers[node.name]
         progress(f"starting node {node.name} ({container_id})")
         container = api.create_container(

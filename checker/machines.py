@@ -17,10 +17,12 @@ from typing import Any
 
 import yaml
 
+from checker.errors import TargetError
 from checker.manifest import Lab
+from checker.spec import TargetSpec, parse_spec
 
 
-class MachineError(Exception):
+class MachineError(TargetError):
     """machines.yaml is wrong, no machine runs the lab, or Vagrant failed."""
 
 
@@ -101,7 +103,9 @@ def machine_for(lab: Lab, machines: list[Machine]) -> Machine:
         MachineError: no machine runs this lab.
     """
     for machine in machines:
-        if machine.name == lab.target.vm or (lab.target.vm is None and lab.id in machine.labs):
+        if machine.name == lab.environment.vm or (
+            lab.environment.vm is None and lab.id in machine.labs
+        ):
             return machine
     raise MachineError(f"no machine in machines.yaml runs lab {lab.id!r}")
 
@@ -161,7 +165,7 @@ class Vagrant:
         """Remove the machine and its disks."""
         self.run("destroy", "--force", name)
 
-    def target(self, name: str, cache: Path) -> str:
+    def target(self, name: str, cache: Path) -> TargetSpec:
         """Return an `ssh://` target for the running machine.
 
         `vagrant ssh-config` is saved under `cache`, so ssh (and testinfra) read the port, user,
@@ -174,4 +178,4 @@ class Vagrant:
         cache.mkdir(parents=True, exist_ok=True)
         config = cache / f"vagrant-{name}.ssh_config"
         config.write_text(text, encoding="utf-8")
-        return f"ssh://{name}?ssh_config={config}&sudo=true"
+        return parse_spec(f"ssh://{name}?ssh_config={config}&sudo=true")

@@ -27,8 +27,10 @@ import yaml
 # libyaml's loader when PyYAML was built with it: the same safe subset, several times faster.
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+from checker.errors import ContentError  # noqa: E402
 
-class ManifestError(Exception):
+
+class ManifestError(ContentError):
     """A course or lab file is missing, unreadable or does not match its schema."""
 
 
@@ -74,8 +76,8 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class TargetConfig:
-    """How the learner's container is built and run."""
+class EnvironmentConfig:
+    """How the learner's environment is built and run (the manifest's `target:` mapping)."""
 
     build: str
     privileged: bool = False
@@ -105,7 +107,7 @@ class Lab:
     summary: str
     minutes: int
     level: str
-    target: TargetConfig
+    environment: EnvironmentConfig
     tasks: tuple[Task, ...]
     path: Path
     requires: tuple[str, ...] = ()
@@ -124,7 +126,7 @@ class Lab:
     @property
     def build_dir(self) -> Path:
         """The Docker build context of the learner's environment."""
-        return (self.path / self.target.build).resolve()
+        return (self.path / self.environment.build).resolve()
 
     @property
     def solutions_dir(self) -> Path:
@@ -282,7 +284,7 @@ def load_lab(path: Path) -> Lab:
         level=data["level"],
         requires=tuple(data.get("requires", ())),
         params=dict(data.get("params", {})),
-        target=TargetConfig(
+        environment=EnvironmentConfig(
             build=target["build"],
             privileged=target.get("privileged", False),
             capabilities=tuple(target.get("capabilities", ())),

@@ -13,12 +13,14 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from checker.errors import TargetError
 from checker.manifest import Lab, ManifestError, load_lab
 from checker.report import CheckResult, Evidence, Report, TaskResult, clean_text
+from checker.spec import Node, TargetSpec, parse_spec
 
 TARGET_PARAM = "lab_target_spec"
 # The tools checks use on machines without an examiner, verified against their packages.
@@ -70,54 +72,53 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the task marker and, when targets are given, the session state."""
     config.addinivalue_line("markers", "task(id): the lab task this check belongs to")
     if config.getoption("--lab-target"):
-        config.pluginmanager.register(LabSession(config), "lab-session")
+        config.pluginmanager.register(LabRun(config), LabRun.NAME)
+
+
+def lab_run(config: pytest.Config) -> LabRun:
+    """The state of the `lab` run this pytest session is (its targets, hosts and outcomes)."""
+    return cast(LabRun, config.pluginmanager.get_plugin(LabRun.NAME))
+
+
+def _spec_of(item: pytest.Item) -> str | None:
+    """The spec of the target a collected check runs against (None: not a lab check)."""
+    callspec = getattr(item, "callspec", None)
+    return None if callspec is None else callspec.params.get(TARGET_PARAM)
 
 
 @pytest.fixture(scope="session")
 def lab_target_spec(request: pytest.FixtureRequest) -> str:
-    """The spec of the target the current check runs against."""
+    """The spec (text) of the target the current check runs against."""
     return request.param
 
 
-@dataclass(frozen=True)
-class TargetInfo:
-    """What a check may know of its target when it must act from outside it."""
-
-    spec: str
-
-    @property
-    def scheme(self) -> str:
-        """`docker`, `ssh`, `local`..."""
-        return self.spec.split("://", 1)[0]
-
-    @property
-    def name(self) -> str:
-        """The container name or host part of the spec."""
-        return self.spec.split("://", 1)[-1].split("?", 1)[0].rsplit("@", 1)[-1]
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, lab_target_spec: str) -> TargetSpec:
+    """The target being checked, parsed (`spec`, `scheme`, `name`, `nodes`...)."""
+    return lab_run(request.config).targets[lab_target_spec]
 
 
 @pytest.fixture(scope="session")
-def target(lab_target_spec: str) -> TargetInfo:
-    """The target being checked (spec, scheme, name)."""
-    return TargetInfo(lab_target_spec)
+def host(request: pytest.FixtureRequest, target: TargetSpec) -> Any:
+    """A testinfra Host on the target's primary node, through the engine `lab` chose."""
+    return lab_run(request.config).host(target)
 
 
 @pytest.fixture(scope="session")
-def host(request: pytest.FixtureRequest, lab_target_spec: str) -> Any:
-    """A testinfra Host on the target, through the engine `lab` chose."""
-    session: LabSession = request.config.pluginmanager.get_plugin("lab-session")
-    return session.host(lab_target_spec)
+def hosts(request: pytest.FixtureRequest, target: TargetSpec) -> dict[str, Any]:
+    """A testinfra Host on every node of the target, by role (a single node's role is "")."""
+    run = lab_run(request.config)
+    return {node.role: run.host(target, node) for node in target.nodes}
 
 
 @pytest.fixture(scope="session")
-def examiner(request: pytest.FixtureRequest, lab_target_spec: str) -> Any:
+def examiner(request: pytest.FixtureRequest, target: TargetSpec) -> Any:
     """The learner's environment as checks see it: `checker.examiner.Examiner`.
 
     Outside (grading a Docker environment) it is examined from the examiner container with
     the grader's own tools; otherwise it is the target's own shell.
     """
-    session: LabSession = request.config.pluginmanager.get_plugin("lab-session")
-    return session.examiner(lab_target_spec)
+    return lab_run(request.config).examiner(target)
 
 
 @dataclass
@@ -125,13 +126,23 @@ class _Outcome:
     checks: list[CheckResult] = field(default_factory=list)
 
 
-class LabSession:
-    """State of one `lab` pytest session: the lab, its targets and the outcomes so far."""
+class LabRun:
+    """State of one run of a lab's checks (one pytest session): the lab, targets, outcomes."""
+
+    NAME = "lab-run"
 
     def __init__(self, config: pytest.Config) -> None:
-        """Read the options; the lab itself is found from the collected checks."""
+        """Read the options and parse every target once; the lab is found from the checks.
+
+        Raises:
+            pytest.UsageError: a target spec is malformed.
+        """
         self.config = config
         self.specs: list[str] = list(dict.fromkeys(config.getoption("--lab-target")))
+        try:
+            self.targets: dict[str, TargetSpec] = {s: parse_spec(s) for s in self.specs}
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from None
         self.engine: str = config.getoption("--lab-engine")
         self.include_hidden: bool = config.getoption("--lab-hidden")
         self.only_tasks: set[str] = set(config.getoption("--lab-task"))
@@ -140,68 +151,76 @@ class LabSession:
         self.unreachable: dict[str, str] = {}
         self.outcomes: dict[tuple[str, str], _Outcome] = {}
         self.remaining: Counter[str] = Counter()  # checks still to run, per target
-        self._hosts: dict[str, Any] = {}
-        self._warm = False  # every target's session is opening in the background
+        self._hosts: dict[str, Any] = {}  # by node spec
+        self._warm = False  # every node's session is opening in the background
         self._evidence: list[Evidence] = []  # commands the running check sent
         self.vantage: str = config.getoption("--lab-vantage")
         self._examiners: dict[str, Any] = {}
         self._inside_used: set[str] = set()  # targets a check reached through their own shell
 
-    def examiner(self, spec: str) -> Any:
-        """The examiner of `spec` (once per target): outside when asked and possible.
+    def examiner(self, target: TargetSpec) -> Any:
+        """The examiner of a target (once per target): outside when asked and possible.
+
+        Outside means the examiner container looking at the primary node (a container).
 
         Raises:
-            checker.targets.TargetError: the target or the examiner container is unreachable.
+            checker.errors.TargetError: the target or the examiner container is unreachable.
         """
         from checker.examiner import Examiner
-        from checker.targets import TargetError, open_target
+        from checker.reach import open_node
 
+        spec = target.spec
         if spec in self._examiners:
             return self._examiners[spec]
         if spec in self.unreachable:
             raise TargetError(self.unreachable[spec])
-        scheme = spec.split("://", 1)[0]
-        if self.vantage == "outside" and scheme == "docker":
+        if self.vantage == "outside" and target.scheme == "docker":
             from checker.engine import EngineError
             from checker.examiner import container
 
             try:
-                place = container.place(TargetInfo(spec).name)
-                host = self._recording(open_target(container.ensure_running(), self.engine))
+                place = container.place(target.name)
+                examiner_node = container.ensure_running().primary
+                host = self._recording(open_node(examiner_node, self.engine))
             except (container.ExaminerUnavailable, EngineError) as exc:
                 self.unreachable[spec] = clean_text(f"TargetError: {exc}", 300)
                 raise TargetError(self.unreachable[spec]) from None
             found = Examiner(host, spec, "outside", place)
         else:
-            found = Examiner(self._inside_host(spec), spec, "inside")
-            if self.vantage == "outside" and scheme == "ssh":
+            found = Examiner(self._inside_host(target), spec, "inside")
+            if self.vantage == "outside" and target.scheme == "ssh":
                 found.verify_tools(_SSH_TOOLS)
         self._examiners[spec] = found
         return found
 
-    def _inside_host(self, spec: str) -> Any:
-        self._inside_used.add(spec)
-        return self.host(spec)
+    def _inside_host(self, target: TargetSpec) -> Any:
+        self._inside_used.add(target.spec)
+        return self.host(target)
 
-    def host(self, spec: str) -> Any:
-        """Open (once) and return the testinfra Host of `spec`; unreachable targets raise."""
+    def host(self, target: TargetSpec, node: Node | None = None) -> Any:
+        """Open (once) and return the Host of a node (default: the primary); unreachable raise.
+
+        A target with a node that cannot be opened is unreachable as a whole.
+        """
         from checker.engine import EngineError
-        from checker.targets import TargetError, open_target, warm_hosts
+        from checker.reach import open_node, warm_hosts
 
+        spec = target.spec
         if self.vantage == "outside":
             self._inside_used.add(spec)  # a check asked for the learner's own shell
         elif not self._warm:
-            warm_hosts(self.specs, self.engine)
+            warm_hosts(self.targets.values(), self.engine)
             self._warm = True
-        if spec not in self._hosts and spec not in self.unreachable:
+        node = node or target.primary
+        if node.spec not in self._hosts and spec not in self.unreachable:
             try:
-                self._hosts[spec] = self._recording(open_target(spec, self.engine))
+                self._hosts[node.spec] = self._recording(open_node(node, self.engine))
             except EngineError as exc:
                 # The type leads the message: a grader tells a hung target from a gone one by it.
                 self.unreachable[spec] = clean_text(f"{type(exc).__name__}: {exc}", 300)
         if spec in self.unreachable:
             raise TargetError(self.unreachable[spec])
-        return self._hosts[spec]
+        return self._hosts[node.spec]
 
     def _recording(self, host: Any) -> Any:
         """Make the host log every command it runs, as evidence for the running check."""
@@ -243,7 +262,7 @@ class LabSession:
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = selected
-        self.remaining.update(item.callspec.params[TARGET_PARAM] for item in selected)
+        self.remaining.update(spec for item in selected if (spec := _spec_of(item)) is not None)
 
     def _bind(self, items: list[pytest.Item]) -> list[pytest.Item]:
         assert self.lab is not None
@@ -276,7 +295,7 @@ class LabSession:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         """Record each check's outcome, telling a failed assertion from a crash."""
         report = yield
-        spec = getattr(item, "callspec", None) and item.callspec.params.get(TARGET_PARAM)
+        spec = _spec_of(item)
         if spec is None:
             return report
         if report.when == "setup":

@@ -21,11 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
+from checker.errors import ContentError
 from checker.manifest import Lab, ManifestError
 from checker.report import Report, clean_text
+from checker.spec import TargetSpec
 
 ENGINES = ("persistent", "testinfra")
 # Only our plugin: other installed pytest plugins would slow every check and could change it.
@@ -65,13 +67,13 @@ def pytest_here() -> Iterator[None]:
                 os.environ[key] = value
 
 
-class RunError(Exception):
+class RunError(ContentError):
     """pytest itself could not run the checks."""
 
 
 def pytest_argv(
     lab: Lab,
-    targets: list[str],
+    targets: Sequence[TargetSpec],
     *,
     engine: str = "persistent",
     include_hidden: bool = False,
@@ -98,8 +100,8 @@ def pytest_argv(
         "--lab-vantage",
         vantage,
     ]
-    for spec in targets:
-        argv += ["--lab-target", spec]
+    for target in targets:
+        argv += ["--lab-target", target.spec]
     if include_hidden:
         argv.append("--lab-hidden")
     for task_id in tasks:
@@ -113,7 +115,7 @@ def pytest_argv(
 
 def run_checks(
     lab: Lab,
-    targets: list[str],
+    targets: Sequence[TargetSpec],
     *,
     engine: str = "persistent",
     include_hidden: bool = False,
@@ -127,7 +129,7 @@ def run_checks(
 
     Args:
         lab: the lab whose checks run.
-        targets: target specs; each is checked by every check.
+        targets: parsed target specs; each is checked by every check.
         engine: `persistent` (one shell per target) or `testinfra` (stock backends).
         include_hidden: also run hidden tasks' checks (grading).
         timeout: seconds the whole session may take.

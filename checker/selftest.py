@@ -1,4 +1,4 @@
-"""The self-test contract that makes a lab trustworthy (DESIGN.md section 2).
+"""The self-test contract that makes a lab trustworthy (README.md, "Every lab keeps a contract").
 
 On real, fresh targets: (1) nothing passes before the learner works; (2) with every reference
 step applied, every task passes; (3) for each task, with every step but its own applied, that
@@ -21,12 +21,14 @@ from rich.markup import escape
 from rich.text import Text
 
 from checker import environments
+from checker.errors import TargetError
 from checker.guide import guide_commands
 from checker.manifest import Lab
+from checker.reach import run_script
 from checker.report import Report, clean_text
 from checker.runner import run_checks
 from checker.solve import step_script
-from checker.targets import TargetError, run_script
+from checker.spec import TargetSpec, parse_spec
 
 SOURCES = ("solutions", "guide")
 VANTAGES = ("both", "outside", "inside")
@@ -148,12 +150,13 @@ def selftest(
     names = [
         environments.container_name(lab.id, f"selftest-{index}") for index in range(len(results))
     ]
+    targets = [parse_spec(f"docker://{name}") for name in names]
 
     def prepare(index: int) -> None:
         result, name = results[index], names[index]
         environments.start(lab, name, labels={"org.kernel-to-cloud.selftest": "1"})
         for task_id in result.case.steps:
-            code, _, err = run_script(f"docker://{name}", steps[task_id])
+            code, _, err = run_script(targets[index], steps[task_id])
             if code != 0:
                 last = clean_text(err.strip().splitlines()[-1] if err.strip() else "", 300)
                 result.problems.append(f"step {task_id} exited {code}: {last}")
@@ -163,12 +166,11 @@ def selftest(
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(prepare, range(len(results))))
-        specs = [f"docker://{name}" for name in names]
         judged = "inside" if vantage == "inside" else "outside"
         progress(f"running the checks on every case, from {judged}")
         reports = run_checks(
             lab,
-            specs,
+            targets,
             engine=engine,
             include_hidden=True,
             timeout=CHECKS_TIMEOUT,
@@ -180,7 +182,7 @@ def selftest(
             others = list(
                 run_checks(
                     lab,
-                    specs,
+                    targets,
                     engine=engine,
                     include_hidden=True,
                     timeout=CHECKS_TIMEOUT,
@@ -216,7 +218,7 @@ TARGET_STEP_TIMEOUT = 1800
 
 def selftest_on_target(
     lab: Lab,
-    spec: str,
+    target: TargetSpec,
     *,
     engine: str = "persistent",
     progress: Callable[[str], None] = lambda _: None,
@@ -232,7 +234,7 @@ def selftest_on_target(
 
     Args:
         lab: the lab.
-        spec: the target, e.g. docker://NAME or ssh://user@host.
+        target: the target, e.g. docker://NAME or ssh://user@host.
         engine: the engine the checks run through.
         progress: receives one line per thing done.
     """
@@ -242,7 +244,7 @@ def selftest_on_target(
     def check(result: CaseResult, tasks: tuple[str, ...] = ()) -> None:
         [report] = run_checks(
             lab,
-            [spec],
+            [target],
             engine=engine,
             include_hidden=True,
             timeout=CHECKS_TIMEOUT,
@@ -274,7 +276,7 @@ def selftest_on_target(
             result.problems += without.problems
         progress(f"applying the step of {task_id}")
         try:
-            code, _, err = run_script(spec, steps[task_id], timeout=TARGET_STEP_TIMEOUT)
+            code, _, err = run_script(target, steps[task_id], timeout=TARGET_STEP_TIMEOUT)
         except TargetError as exc:
             code, err = -1, str(exc)
         if code != 0:
@@ -288,7 +290,7 @@ def selftest_on_target(
         progress("checking the solved target")
         check(solved)
         results.append(solved)
-    return SelftestResult(lab.id, f"solutions on {spec}", tuple(results))
+    return SelftestResult(lab.id, f"solutions on {target.spec}", tuple(results))
 
 
 def _judge(result: CaseResult, report: Report) -> None:

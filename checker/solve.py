@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from checker.errors import ContentError
 from checker.manifest import Lab, ManifestError, Task
+from checker.reach import run_script
 from checker.report import clean_text
-from checker.targets import run_script
+from checker.spec import TargetSpec
 
 STEP_TIMEOUT = 600
 
 
-class StepFailed(Exception):
+class StepFailed(ContentError):
     """A reference step exited non-zero on the target."""
 
 
@@ -29,11 +31,11 @@ def step_script(lab: Lab, task: Task) -> str:
 
 def apply_steps(
     lab: Lab,
-    spec: str,
+    target: TargetSpec,
     tasks: Iterable[Task] | None = None,
     progress: Callable[[Task], None] | None = None,
 ) -> None:
-    """Run the reference steps of `tasks` (default: all) on the target, in manifest order.
+    """Run the reference steps of `tasks` (default: all) on the target's primary node, in order.
 
     Raises:
         StepFailed: a step exited non-zero; the message names it and quotes its last error line.
@@ -44,9 +46,10 @@ def apply_steps(
             continue
         if progress:
             progress(task)
-        code, _, err = run_script(spec, step_script(lab, task), timeout=STEP_TIMEOUT)
+        code, _, err = run_script(target, step_script(lab, task), timeout=STEP_TIMEOUT)
         if code != 0:
             last = err.strip().splitlines()[-1] if err.strip() else ""
             raise StepFailed(
-                f"step {lab.id}/{task.id}.sh exited {code} on {spec}: " + clean_text(last, 300)
+                f"step {lab.id}/{task.id}.sh exited {code} on {target.spec}: "
+                + clean_text(last, 300)
             )

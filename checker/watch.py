@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from checker.manifest import Lab, ManifestError
+from checker.plugin import LabRun
 from checker.report import Report
 from checker.runner import RunError, pytest_argv, pytest_here
+from checker.spec import parse_spec
 
 
 @dataclass
@@ -110,7 +112,7 @@ class _Loop:
 
     def pytest_runtestloop(self, session: Any) -> bool:
         """Run the items in cycles; stop when every task passes, on Ctrl-C or after max_cycles."""
-        lab_session = session.config.pluginmanager.get_plugin("lab-session")
+        lab_session = session.config.pluginmanager.get_plugin(LabRun.NAME)
         items = list(session.items)
         if lab_session is None or lab_session.lab is None or not items:
             return False  # nothing to watch: pytest's own loop reports why
@@ -197,13 +199,13 @@ def watch(
     import pytest
 
     loop = _Loop(spec, on_cycle, interval or Interval(), until_passed, max_cycles, sleep)
-    argv = pytest_argv(lab, [spec], tasks=list(tasks))[3:]
+    argv = pytest_argv(lab, [parse_spec(spec)], tasks=list(tasks))[3:]
     with pytest_here():
         code = pytest.main([*argv, "-p", "no:terminal"], plugins=[loop])
     if loop.result is None:
         if code == pytest.ExitCode.INTERRUPTED:
             raise KeyboardInterrupt
-        lab_session = loop.config and loop.config.pluginmanager.get_plugin("lab-session")
+        lab_session = loop.config and loop.config.pluginmanager.get_plugin(LabRun.NAME)
         if lab_session is not None and lab_session.content_error:
             raise ManifestError(lab_session.content_error)
         raise RunError(f"pytest could not run the checks of {lab.id} (exit {int(code)})")

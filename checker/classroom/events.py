@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.plugin import TARGET_PARAM
+from checker.plugin import TARGET_PARAM, lab_run
+
+# The spec of the target whose checks are running, kept where pytest keeps a plugin's state.
+_CURRENT = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,8 +39,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if not path or callspec is None or TARGET_PARAM not in callspec.params:
         return
     spec = callspec.params[TARGET_PARAM]
-    if getattr(item.config, "_class_current", None) != spec:
-        item.config._class_current = spec  # type: ignore[attr-defined]
+    if item.config.stash.get(_CURRENT, None) != spec:
+        item.config.stash[_CURRENT] = spec
         with Path(path).open("a", encoding="utf-8") as stream:
             stream.write(f"start {spec}\n")
             stream.flush()  # the watchdog times the identity script as part of this target
@@ -47,7 +50,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def _identity(config: pytest.Config, spec: str) -> dict[str, str]:
     """Run the identity script on the target's session (unrecorded: no check has started)."""
     try:
-        examiner = config.pluginmanager.get_plugin("lab-session").examiner(spec)
+        run = lab_run(config)
+        examiner = run.examiner(run.targets[spec])
         # Outside, the examiner reads it with its own tools through /proc/PID: a bind mount
         # over /proc/1/environ inside the environment changes nothing it reads.
         result = examiner.host.run(examiner.identity_script())

@@ -50,15 +50,15 @@ def class_up(
 
     def start(student: Student) -> tuple[str, str]:
         seed = seeds[student.id]
-        spec = environments.start(
+        target = environments.start(
             lab,
             environments.container_name(lab.id, student.id),
             environment=seed.environment,
             labels=seed.labels,
             limits=limits,
         )
-        progress(f"started {spec}")
-        return student.id, spec
+        progress(f"started {target.spec}")
+        return student.id, target.spec
 
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="k2c-up") as pool:
         return dict(pool.map(start, managed))

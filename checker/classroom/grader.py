@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from checker.classroom.batches import BatchFailed, check_batch
 from checker.classroom.identity import ClassState
 from checker.classroom.probe import Probe, identify, look_outside
 from checker.classroom.roster import Student
-from checker.classroom.sessions import SessionFailed, check_batch
 from checker.manifest import Lab
 from checker.report import Report, TaskResult, clean_text
+from checker.spec import parse_spec
 
 STATUSES = ("graded", "unreachable", "timeout", "mismatch", "error")
 _GATHER = 0.5  # seconds a worker waits for more ready targets before starting a session
@@ -135,6 +136,8 @@ class _Run:
         self.by_spec: dict[str, list[Student]] = {}
         for student in students:
             self.by_spec.setdefault(student.spec(lab.id), []).append(student)
+        # Each target parsed once (the roster has validated every spec).
+        self.targets = {spec: parse_spec(spec) for spec in self.by_spec}
         self.probes: dict[str, Probe] = {}
         self.started: dict[str, float] = {}
         self.outcomes: list[Outcome] = []
@@ -311,7 +314,7 @@ def grade_class(
 
 def _probe_one(run: _Run, spec: str) -> None:
     if not run.stop.is_set():
-        run.probed(spec, look_outside(spec))
+        run.probed(spec, look_outside(run.targets[spec]))
 
 
 def _worker(
@@ -342,7 +345,7 @@ def _worker(
         try:
             check_batch(
                 run.lab,
-                batch,
+                [run.targets[spec] for spec in batch],
                 engine=engine,
                 include_hidden=include_hidden,
                 target_timeout=target_timeout,
@@ -358,7 +361,7 @@ def _worker(
                 stop=run.stop,
                 vantage=vantage,
             )
-        except SessionFailed as exc:
+        except BatchFailed as exc:
             for spec in batch:
                 run.emit(spec, "error", empty_report(run.lab, spec, f"grader: {exc}"))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from checker.classroom.identity import NONCE_LABEL, parse_environ
 from checker.engine.text import decode
 from checker.report import clean_text
-from checker.targets import TargetError, parse_spec
+from checker.spec import TargetSpec
 
 
 # Each value is hex-dumped by od under a line of its own tag, so no byte of it (a newline in a
@@ -62,18 +62,22 @@ class Probe:
     identified: bool = False  # the values inside were read
 
 
-def look_outside(spec: str) -> Probe:
-    """What can be known of a target without entering it; never raises for its faults."""
-    try:
-        target = parse_spec(spec)
-    except TargetError as exc:
-        return Probe(spec, "unreachable", clean_text(str(exc), 300))
-    if target.scheme != "docker":
-        return Probe(spec, "ok")
-    outside = _inspect(target.name)
-    if isinstance(outside, str):
-        return Probe(spec, "unreachable", outside)
-    return Probe(spec, "ok", label_nonce=outside.get(NONCE_LABEL, ""))
+def look_outside(target: TargetSpec) -> Probe:
+    """What can be known of a target without entering it; never raises for its faults.
+
+    Every container node is looked at (a target of several is unreachable when one is); the
+    nonce label is the primary node's.
+    """
+    label_nonce = ""
+    for node in target.nodes:
+        if node.scheme != "docker":
+            continue
+        outside = _inspect(node.name)
+        if isinstance(outside, str):
+            return Probe(target.spec, "unreachable", outside)
+        if node is target.primary:
+            label_nonce = outside.get(NONCE_LABEL, "")
+    return Probe(target.spec, "ok", label_nonce=label_nonce)
 
 
 def identify(found: Probe, output: str, error: str = "", *, timed_out: bool = False) -> Probe:
@@ -118,7 +122,8 @@ def parse_dump(out: str) -> dict[str, bytes]:
     {'environ': b'A=1\x00B', 'hostname': b''}
     """
     values: dict[str, bytes] = {}
-    tag, chunks = None, []
+    tag: str | None = None
+    chunks: list[str] = []
     for line in [*out.splitlines(), ""]:
         if tag is not None and line and _HEX.fullmatch(line):
             chunks.append(line)

@@ -24,7 +24,8 @@ from urllib.parse import quote
 import yaml
 
 from checker.environments import container_name, student_slug
-from checker.targets import TargetError, parse_spec
+from checker.errors import TargetError, UsageError
+from checker.spec import parse_spec
 
 FIELDS = ("id", "name", "email", "section", "lms_id", "target", "key")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -33,7 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 ID_LIMIT = 128
 
 
-class RosterError(Exception):
+class RosterError(UsageError):
     """The roster is unreadable or a row is invalid; the message names file and line."""
 
 

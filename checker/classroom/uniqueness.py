@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from checker.exports.grades import GradeRow
+from checker.spec import parse_spec
 
 
 def _values(row: GradeRow) -> dict[str, str]:
@@ -21,7 +22,7 @@ def _values(row: GradeRow) -> dict[str, str]:
         "ssh host keys": row.host_keys,
         "nonce": row.nonce,
     }
-    if not row.target.startswith("docker://"):
+    if any(node.scheme != "docker" for node in parse_spec(row.target).nodes):
         values["machine id"] = row.machine_id
     return values
 

@@ -1,6 +1,7 @@
 """The execution engine: one persistent shell per target, behind an ordinary testinfra Host.
 
->>> host = connect("docker://k2c-namespaces")
+>>> from checker.spec import parse_spec
+>>> host = connect(parse_spec("docker://k2c-namespaces"))
 >>> host.check_output("hostname")
 'k2c-namespaces'
 """
@@ -16,7 +17,6 @@ from checker.engine.hosts import (
     connect,
     disconnect_all,
     open_host,
-    parse_target,
     warm,
 )
 
@@ -29,6 +29,5 @@ __all__ = [
     "connect",
     "disconnect_all",
     "open_host",
-    "parse_target",
     "warm",
 ]

@@ -6,9 +6,9 @@ from typing import Any
 from testinfra.backend.base import BaseBackend, CommandResult
 
 from checker.engine import text
-from checker.engine.probes import PROBES
+from checker.engine.discovery import DISCOVERY
 from checker.engine.session import Raw, Session
-from checker.engine.targets import Target
+from checker.engine.shells import Shell
 
 
 class PersistentBackend(BaseBackend):
@@ -20,26 +20,26 @@ class PersistentBackend(BaseBackend):
     NAME = "persistent"
 
     def __init__(
-        self, target: Target, *, timeout: float, budget: float | None = None, **kwargs: Any
+        self, shell: Shell, *, timeout: float, budget: float | None = None, **kwargs: Any
     ) -> None:
         """Prepare the backend; the session opens on :meth:`open` or the first command.
 
         Args:
-            target: where the shell runs.
+            shell: where the shell runs and how it starts.
             timeout: default seconds per command (also to open the session).
             budget: seconds this target may spend in total, for grading.
             **kwargs: testinfra's backend options (sudo, sudo_user).
         """
-        self.target = target
+        self.shell = shell
         self.timeout = timeout
-        self.session = Session(target, connect_timeout=timeout, budget=budget)
-        self._probed: dict[str, Raw] = {}
-        self._probe_lock = threading.Lock()
-        super().__init__(target.name, **kwargs)
+        self.session = Session(shell, connect_timeout=timeout, budget=budget)
+        self._discovered: dict[str, Raw] = {}
+        self._discovery_lock = threading.Lock()
+        super().__init__(shell.name, **kwargs)
 
-    def get_connection_type(self) -> str:  # type: ignore[override]
+    def get_connection_type(self) -> str:
         """Name the target's kind (docker, ssh, local, kubectl), as the stock backends do."""
-        return self.target.spec.split("://", 1)[0]
+        return self.shell.scheme
 
     def get_pytest_id(self) -> str:
         """The spec, as testinfra prints it."""
@@ -50,14 +50,14 @@ class PersistentBackend(BaseBackend):
         return self.quote(command, *args)
 
     def open(self) -> None:
-        """Open the session and answer every detection probe, in one round trip."""
+        """Open the session and answer every discovery command, in one round trip."""
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask the detection probes again (after a change a long-lived process must see)."""
-        with self._probe_lock:
-            raws = self.session.run([p.encode() for p in PROBES], self.timeout)
-            self._probed = dict(zip(PROBES, raws, strict=True))
+        """Ask the discovery commands again (after a change a long-lived process must see)."""
+        with self._discovery_lock:
+            raws = self.session.run([c.encode() for c in DISCOVERY], self.timeout)
+            self._discovered = dict(zip(DISCOVERY, raws, strict=True))
 
     @property
     def encoding(self) -> str:
@@ -79,7 +79,7 @@ class PersistentBackend(BaseBackend):
             checker.engine.EngineError: the target did not answer (timeout, session lost).
         """
         cmd = self.get_command(command, *args)
-        raw = self._probed.get(cmd)
+        raw = self._discovered.get(cmd)
         if raw is None:
             timeout = float(kwargs.get("timeout") or self.timeout)
             raw = self.session.run([self.encode(cmd)], timeout)[0]

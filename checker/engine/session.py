@@ -1,4 +1,4 @@
-"""One long-lived shell per target: send framed commands, get exit status, stdout, stderr.
+"""One long-lived shell per node of a target: send framed commands, get exit status, stdout, stderr.
 
 Thread-safe (one lock per session). A command that outlives its timeout gets its session killed
 and replaced, and everything it started on the target killed, before :class:`CommandTimeout` is
@@ -21,7 +21,7 @@ from checker.engine.errors import (
     SessionLost,
     TargetUnreachable,
 )
-from checker.engine.targets import Target
+from checker.engine.shells import Shell
 
 # Prints the shell's pid and process group: what to kill on the target after a timeout.
 _HELLO = b'read -r _ _ _ _ pg _ </proc/$$/stat 2>/dev/null || pg=$$; echo "$$ $pg"'
@@ -53,15 +53,15 @@ class _Expired(Exception):
 class Session:
     """A persistent shell on one target, opened lazily and reopened when needed."""
 
-    def __init__(self, target: Target, *, connect_timeout: float, budget: float | None) -> None:
+    def __init__(self, shell: Shell, *, connect_timeout: float, budget: float | None) -> None:
         """Prepare a session; nothing is opened until the first command.
 
         Args:
-            target: where and how to start the shell.
+            shell: where and how to start the shell.
             connect_timeout: seconds allowed to open the session and get its first answer.
             budget: seconds this target may spend in total (``None``: no limit).
         """
-        self.target = target
+        self.shell = shell
         self.connect_timeout = connect_timeout
         self._deadline = None if budget is None else time.monotonic() + budget
         self._lock = threading.Lock()
@@ -95,12 +95,12 @@ class Session:
                     reason = text.decode(lost.said).strip()
                     if not lost.started:
                         raise TargetUnreachable(
-                            f"{self.target.spec}: the shell did not start"
+                            f"{self.shell.spec}: the shell did not start"
                             + (f": {reason}" if reason else "")
                         ) from None
                     if attempt == 2:
                         raise SessionLost(
-                            f"{self.target.spec}: the session died twice while running "
+                            f"{self.shell.spec}: the session died twice while running "
                             f"{_show(commands)}"
                         ) from None
                 except _Expired:
@@ -108,11 +108,11 @@ class Session:
                     if self._deadline is not None and time.monotonic() >= self._deadline:
                         self._drop(kill=False)  # no command may run here any more
                         raise DeadlineExceeded(
-                            f"{self.target.spec}: the target's time budget ran out during "
+                            f"{self.shell.spec}: the target's time budget ran out during "
                             f"{_show(commands)}"
                         ) from None
                     raise CommandTimeout(
-                        f"{self.target.spec}: no answer after {limit:g} s to {_show(commands)}"
+                        f"{self.shell.spec}: no answer after {limit:g} s to {_show(commands)}"
                     ) from None
             raise AssertionError("unreachable")
 
@@ -134,16 +134,16 @@ class Session:
             return timeout
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise DeadlineExceeded(f"{self.target.spec}: the target's time budget is spent")
+            raise DeadlineExceeded(f"{self.shell.spec}: the target's time budget is spent")
         return min(timeout, left)
 
     def _open(self) -> None:
         try:
-            self._channel = self.target.open(self.connect_timeout)
+            self._channel = self.shell.open(self.connect_timeout)
         except EngineError:
             raise
         except OSError as exc:
-            raise TargetUnreachable(f"{self.target.spec}: {exc}") from None
+            raise TargetUnreachable(f"{self.shell.spec}: {exc}") from None
         self._out, self._err = framing.Cutter(), framing.Cutter()
 
     def _drop(self, *, kill: bool) -> None:
@@ -170,7 +170,7 @@ class Session:
         channel = self._channel
         prologue = []
         if hello:
-            if self._orphans is not None and self.target.remote:
+            if self._orphans is not None and self.shell.remote:
                 # "kill -9 -PGID": the one spelling dash, bash and busybox all accept.
                 prologue.append(b"kill -9 -%d 2>/dev/null; :" % self._orphans)
             prologue.append(_HELLO)

@@ -15,7 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from checker.errors import TargetError
 from checker.examiner import Place
+from checker.spec import TargetSpec, parse_spec
 
 IMAGE_DIR = Path(__file__).parent / "image"
 REPOSITORY = "kernel-to-cloud/examiner"
@@ -25,7 +27,7 @@ _READY_TIMEOUT = 30.0
 _lock = threading.Lock()
 
 
-class ExaminerUnavailable(Exception):
+class ExaminerUnavailable(TargetError):
     """The examiner container could not be built or started."""
 
 
@@ -49,9 +51,9 @@ def container_name() -> str:
     return f"k2c-examiner-{image_key()}"
 
 
-def spec() -> str:
-    """The target spec of the examiner container's shell."""
-    return f"docker://{container_name()}"
+def spec() -> TargetSpec:
+    """The target of the examiner container's shell."""
+    return parse_spec(f"docker://{container_name()}")
 
 
 def ensure_image(progress: Any = None) -> str:
@@ -81,8 +83,8 @@ def ensure_image(progress: Any = None) -> str:
     return tag
 
 
-def ensure_running() -> str:
-    """Start the examiner container unless it runs; return its target spec.
+def ensure_running() -> TargetSpec:
+    """Start the examiner container unless it runs; return its target.
 
     Raises:
         ExaminerUnavailable: it could not be built or started, or never became ready.
@@ -120,7 +122,7 @@ def ensure_running() -> str:
                     raise ExaminerUnavailable(f"cannot start {name}: {exc}") from exc
                 container = engine.containers.get(name)
         _wait_ready(container)
-        return f"docker://{name}"
+        return parse_spec(f"docker://{name}")
 
 
 def _wait_ready(container: Any) -> None:

@@ -24,6 +24,7 @@ from checker.classroom.fleet import class_down
 from checker.classroom.identity import CLASS_LABEL, STUDENT_LABEL
 from checker.manifest import Lab, load_lab
 from checker.solve import apply_steps
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +77,7 @@ def test_a_class_of_34_is_graded_and_broken_targets_are_not_failed(
     expected |= {i: 0 for i in ids[20:30]}
     with ThreadPoolExecutor(6) as pool:
         solving = [
-            pool.submit(apply_steps, lab, f"docker://k2c-namespaces-{i}", tasks)
+            pool.submit(apply_steps, lab, parse_spec(f"docker://k2c-namespaces-{i}"), tasks)
             for i, tasks in [*((i, None) for i in ids[:10]), *((i, half) for i in ids[10:20])]
         ]
         for future in solving:
@@ -157,7 +158,7 @@ def test_a_killed_run_keeps_its_rows_and_resume_grades_the_rest(
         == 0
     )
     for student in ids[::2]:
-        apply_steps(lab, f"docker://k2c-echo-{student}")
+        apply_steps(lab, parse_spec(f"docker://k2c-echo-{student}"))
     out = tmp_path / "out"
     argv = [
         sys.executable,

@@ -13,6 +13,7 @@ from checker.classroom.identity import ClassState, seed
 from checker.classroom.probe import IDENTITY_SCRIPT, Probe, identify, look_outside
 from checker.classroom.roster import Student
 from checker.engine import connect, disconnect_all
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 NAME = "k2c-test-probe"
@@ -46,7 +47,9 @@ def probe() -> Probe:
     """What the grader learns: from outside, then the identity script on the engine's shell."""
     spec = f"docker://{NAME}"
     try:
-        return identify(look_outside(spec), connect(spec).run(IDENTITY_SCRIPT).stdout)
+        return identify(
+            look_outside(parse_spec(spec)), connect(parse_spec(spec)).run(IDENTITY_SCRIPT).stdout
+        )
     finally:
         disconnect_all()
 
@@ -71,19 +74,22 @@ def test_a_value_that_looks_like_another_cannot_replace_it(container: str) -> No
 
 def test_a_stopped_environment_is_unreachable_without_running_anything(container: str) -> None:
     environments.client().containers.get(NAME).stop(timeout=1)
-    found = look_outside(f"docker://{NAME}")
+    found = look_outside(parse_spec(f"docker://{NAME}"))
     assert (found.status, found.nonce, found.identified) == ("unreachable", "", False)
     assert "exited" in found.error
 
 
 def test_an_environment_that_will_not_say_whose_it_is_is_not_identified(container: str) -> None:
     found = identify(
-        look_outside(f"docker://{NAME}"), "", "CommandTimeout: took over 10 s", timed_out=True
+        look_outside(parse_spec(f"docker://{NAME}")),
+        "",
+        "CommandTimeout: took over 10 s",
+        timed_out=True,
     )
     assert (found.status, found.identified, found.nonce) == ("timeout", False, "")
     _exec("printf '#!/bin/true\\n' > /usr/bin/od.fake && mv /usr/bin/od.fake /usr/bin/od")
     spec = f"docker://{NAME}"
-    silent = identify(look_outside(spec), "hostname=\n")
+    silent = identify(look_outside(parse_spec(spec)), "hostname=\n")
     assert (silent.status, silent.identified) == ("unreachable", False)
     emptied = probe()  # od replaced: every value is empty, the nonce among them
     assert (emptied.identified, emptied.nonce, emptied.label_nonce) == (True, "", container)

@@ -28,6 +28,7 @@ from checker.cli import main
 from checker.manifest import Lab, load_lab
 from checker.runner import run_checks
 from checker.solve import apply_steps
+from checker.spec import parse_spec
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -146,7 +147,7 @@ def test_a_class_of_two_clusters_is_graded_solved_and_fresh(
             env = engine.containers.get(container).attrs["Config"]["Env"]
             assert f"{NONCE_ENV}={state.nonces[student]}" in env, (container, env)
 
-    apply_steps(LAB, f"docker://{environments.container_name('swarm', 's-solved')}")
+    apply_steps(LAB, parse_spec(f"docker://{environments.container_name('swarm', 's-solved')}"))
     out = tmp_path / "grades"
     result = runner.invoke(main, ["grade", "swarm", "--roster", str(roster), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -170,7 +171,7 @@ def test_a_class_of_two_clusters_is_graded_solved_and_fresh(
 def test_faults_get_hints_naming_what_broke(runner: CliRunner) -> None:
     """A worker that cannot join, a registry that is down, a service stuck pulling."""
     spec = environments.start(LAB)
-    name = spec.removeprefix("docker://")
+    name = spec.name
     nodes = environments.node_containers(LAB, name)
     engine = environments.client()
     # worker2 will not join: its engine is gone.

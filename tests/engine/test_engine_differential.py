@@ -12,6 +12,7 @@ import pytest
 import testinfra
 
 from checker.engine import open_host
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 
@@ -131,7 +132,7 @@ def _answer(host: Any, probe: Probe) -> tuple[str, Any]:
 @pytest.fixture(scope="module")
 def both(container):
     """The same container through testinfra's docker backend and through the engine."""
-    engine = open_host(container.spec)
+    engine = open_host(parse_spec(container.spec))
     yield testinfra.get_host(container.spec), engine
     engine.backend.close()
 

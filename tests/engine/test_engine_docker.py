@@ -15,6 +15,7 @@ from checker.engine import (
     open_host,
     warm,
 )
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 
@@ -24,7 +25,7 @@ def host(request, container, monkeypatch):
     """A fresh Host on the container, through the engine socket and through the docker CLI."""
     if request.param == "cli":
         monkeypatch.setattr(docker_api, "local_socket", lambda: None)
-    host = open_host(container.spec, timeout=10)
+    host = open_host(parse_spec(container.spec), timeout=10)
     yield host
     host.backend.close()
 
@@ -58,7 +59,7 @@ def test_the_session_keeps_the_container_s_cgroup_capabilities_and_seccomp(host,
 
 
 def test_a_user_in_the_spec_runs_the_session_as_that_user(container):
-    host = open_host(f"docker://learner@{container.name}")
+    host = open_host(parse_spec(f"docker://learner@{container.name}"))
     try:
         assert host.check_output("id -un") == "learner"
     finally:
@@ -70,7 +71,7 @@ def test_a_missing_container_is_unreachable_with_docker_s_reason(path, monkeypat
     if path == "cli":
         monkeypatch.setattr(docker_api, "local_socket", lambda: None)
     with pytest.raises(TargetUnreachable, match=r"(?i)no such container"):
-        open_host("docker://k2c-engine-test-does-not-exist", timeout=10)
+        open_host(parse_spec("docker://k2c-engine-test-does-not-exist"), timeout=10)
 
 
 def test_a_stopped_container_is_unreachable(engine_image):
@@ -80,7 +81,7 @@ def test_a_stopped_container_is_unreachable(engine_image):
     )
     try:
         with pytest.raises(TargetUnreachable, match="not running"):
-            open_host(f"docker://{name}", timeout=10)
+            open_host(parse_spec(f"docker://{name}"), timeout=10)
     finally:
         subprocess.run(["docker", "rm", "-f", name], check=False, capture_output=True)
 
@@ -88,10 +89,10 @@ def test_a_stopped_container_is_unreachable(engine_image):
 def test_warmed_targets_open_in_the_background_each_on_its_own(container):
     missing = "docker://k2c-engine-test-missing"
     try:
-        warm([missing, container.spec])
-        assert connect(container.spec).check_output("echo ok") == "ok"
+        warm([parse_spec(missing), parse_spec(container.spec)])
+        assert connect(parse_spec(container.spec)).check_output("echo ok") == "ok"
         with pytest.raises(TargetUnreachable):
-            connect(missing)
+            connect(parse_spec(missing))
     finally:
         disconnect_all()
 

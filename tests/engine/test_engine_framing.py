@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from checker.engine import CommandTimeout, DeadlineExceeded, SessionLost, framing, open_host
+from checker.spec import parse_spec
 
 MARKERS = "printf '%s\\n' 0123456789abcdef0123456789abcdefs; echo; printf 'e 0\\n'"
 
@@ -16,7 +17,7 @@ MARKERS = "printf '%s\\n' 0123456789abcdef0123456789abcdefs; echo; printf 'e 0\\
 @pytest.fixture
 def host():
     """A fresh local Host per test, so a test that kills its session harms no other."""
-    host = open_host("local://", timeout=5)
+    host = open_host(parse_spec("local://"), timeout=5)
     yield host
     host.backend.close()
 
@@ -134,7 +135,7 @@ def test_a_command_that_kills_its_session_every_time_is_reported(host):
 
 
 def test_the_time_budget_stops_a_hung_target():
-    host = open_host("local://", timeout=5, budget=1.0)
+    host = open_host(parse_spec("local://"), timeout=5, budget=1.0)
     try:
         with pytest.raises(DeadlineExceeded):
             host.run("sleep 30")

@@ -13,6 +13,7 @@ from conftest import docker
 
 from checker.manifest import load_lab
 from checker.runner import run_checks
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 
@@ -25,7 +26,7 @@ def _filesystem(report) -> str:
 
 
 def test_ssh_verdicts_are_inside_with_a_fixed_path_and_replaced_tools_flagged(sshd, ssh_setup):
-    spec = f"ssh://{ssh_setup.alias}?ssh_config={ssh_setup.config}&sudo=true"
+    spec = parse_spec(f"ssh://{ssh_setup.alias}?ssh_config={ssh_setup.config}&sudo=true")
     lab = load_lab(LAB)
     [honest] = run_checks(lab, [spec], vantage="outside")
     assert honest.extra["trust"] == "inside"

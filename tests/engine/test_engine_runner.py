@@ -6,6 +6,7 @@ import pytest
 
 from checker.manifest import load_lab
 from checker.runner import run_checks
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 
@@ -51,7 +52,7 @@ def test_a_hung_check_is_an_error_and_the_next_check_still_runs(tmp_path, contai
     (lab_dir / "lab.yaml").write_text(MANIFEST)
     (lab_dir / "README.md").write_text("# A check that hangs\n")
     (lab_dir / "checks" / "test_hang.py").write_text(textwrap.dedent(CHECKS))
-    [report] = run_checks(load_lab(lab_dir), [container.spec], timeout=120)
+    [report] = run_checks(load_lab(lab_dir), [parse_spec(container.spec)], timeout=120)
     status = {task.id: task.status for task in report.tasks}
     assert status == {"hangs": "error", "answers": "passed"}
     message = report.tasks[0].checks[0].message

@@ -4,6 +4,7 @@ import pytest
 import testinfra
 
 from checker.engine import CommandTimeout, TargetUnreachable, open_host
+from checker.spec import parse_spec
 
 pytestmark = pytest.mark.docker
 
@@ -25,7 +26,7 @@ def opened():
     hosts = []
 
     def open_(spec: str, **kwargs):
-        hosts.append(open_host(spec, **kwargs))
+        hosts.append(open_host(parse_spec(spec), **kwargs))
         return hosts[-1]
 
     yield open_
@@ -72,7 +73,7 @@ def test_a_hung_command_is_killed_on_the_machine_and_the_next_one_works(opened, 
 def test_a_refused_connection_is_unreachable_with_ssh_s_reason(spec, ssh_setup):
     refused = spec(where=f"root@{ssh_setup.ip}:2222")
     with pytest.raises(TargetUnreachable, match="refused"):
-        open_host(refused, timeout=10)
+        open_host(parse_spec(refused), timeout=10)
 
 
 def test_the_ssh_path_answers_like_testinfra_s_ssh_backend(opened, spec):

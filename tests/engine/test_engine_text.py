@@ -3,14 +3,15 @@
 import pytest
 
 from checker.engine import open_host
-from checker.targets import open_target, run_script
+from checker.reach import open_node, run_script
+from checker.spec import parse_spec
 
 # Output a learner can plant: a name with a byte that is not UTF-8, and one that ends mid-character.
 PLANTED = "printf 'x\\377\\n\\342\\202\\n'"
 
 
 def test_the_persistent_engine_decodes_stray_bytes_as_replacement_characters():
-    host = open_host("local://", timeout=10)
+    host = open_host(parse_spec("local://"), timeout=10)
     try:
         result = host.run(PLANTED + " >&2; " + PLANTED)
         assert result.stdout == "x\ufffd\n\ufffd\n"
@@ -24,7 +25,7 @@ def test_the_persistent_engine_decodes_stray_bytes_as_replacement_characters():
 
 def test_a_name_read_from_the_target_can_be_handed_back_to_it(tmp_path):
     (tmp_path / "caf\u00e9").write_text("menu")
-    host = open_host("local://", timeout=10)
+    host = open_host(parse_spec("local://"), timeout=10)
     try:
         [name] = host.check_output("ls %s", str(tmp_path)).splitlines()
         assert host.check_output("cat %s", str(tmp_path / name)) == "menu"
@@ -34,11 +35,11 @@ def test_a_name_read_from_the_target_can_be_handed_back_to_it(tmp_path):
 
 @pytest.mark.parametrize("engine", ["persistent", "testinfra"])
 def test_both_engines_decode_the_same_way(engine):
-    host = open_target("local://", engine)
+    host = open_node(parse_spec("local://").primary, engine)
     assert host.run(PLANTED).stdout == "x\ufffd\n\ufffd\n"
     assert host.file("/proc/self/status").content_string  # modules decode through it too
 
 
 def test_a_step_s_output_is_decoded_the_same_way():
-    code, out, err = run_script("local://", PLANTED + "; " + PLANTED + " >&2")
+    code, out, err = run_script(parse_spec("local://"), PLANTED + "; " + PLANTED + " >&2")
     assert (code, out, err) == (0, "x\ufffd\n\ufffd\n", "x\ufffd\n\ufffd\n")

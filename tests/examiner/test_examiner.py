@@ -23,9 +23,10 @@ from checker.classroom.roster import Student
 from checker.engine import connect, disconnect_all
 from checker.examiner import Examiner, container
 from checker.manifest import Lab, load_course
+from checker.reach import run_script
 from checker.runner import run_checks
 from checker.solve import step_script
-from checker.targets import run_script
+from checker.spec import TargetSpec
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = {lab.id: lab for lab in load_course(REPO).labs}
@@ -33,12 +34,12 @@ LABS = {lab.id: lab for lab in load_course(REPO).labs}
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-def start(lab: Lab, student: str) -> tuple[str, identity.Seed]:
+def start(lab: Lab, student: str) -> tuple[TargetSpec, identity.Seed]:
     """Start the class environment of `student` for `lab`, with a nonce seeded."""
     seeded = identity.seed(student, lab.id)
     name = environments.container_name(lab.id, student)
-    environments.start(lab, name, environment=seeded.environment, labels=seeded.labels)
-    return f"docker://{name}", seeded
+    target = environments.start(lab, name, environment=seeded.environment, labels=seeded.labels)
+    return target, seeded
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_lying_tools_earn_nothing_from_lab_grade(lab_id: str, cleanup: list[str]
     lab = LABS[lab_id]
     liar, liar_seed = start(lab, "i12-liar")
     honest, honest_seed = start(lab, "i12-honest")
-    cleanup += [liar.removeprefix("docker://"), honest.removeprefix("docker://")]
+    cleanup += [liar.name, honest.name]
     code, _, err = run_script(liar, KITS[lab_id])
     assert code == 0, err
     for task in lab.tasks:
@@ -89,7 +90,7 @@ def test_a_bind_mount_over_proc_1_environ_does_not_change_the_nonce_read(
 ) -> None:
     lab = LABS["namespaces"]
     spec, seeded = start(lab, "i12-environ")
-    name = spec.removeprefix("docker://")
+    name = spec.name
     cleanup.append(name)
     forged = "f" * 32
     code, _, err = run_script(
@@ -98,11 +99,13 @@ def test_a_bind_mount_over_proc_1_environ_does_not_change_the_nonce_read(
         "/proc/1/environ",
     )
     assert code == 0, err
-    inside = Examiner(connect(spec), spec)
+    inside = Examiner(connect(spec), spec.spec)
     read_inside = identify(look_outside(spec), inside.host.run(inside.identity_script()).stdout)
     assert read_inside.nonce == forged  # the mount does fool a reader inside
 
-    outside = Examiner(connect(container.ensure_running()), spec, "outside", container.place(name))
+    outside = Examiner(
+        connect(container.ensure_running()), spec.spec, "outside", container.place(name)
+    )
     read_outside = identify(look_outside(spec), outside.host.run(outside.identity_script()).stdout)
     assert read_outside.nonce == seeded.nonce
     assert read_outside.hostname == read_inside.hostname == name[:63]

@@ -15,7 +15,7 @@ from checker.selftest import SelftestResult, selftest
 REPO = Path(__file__).resolve().parents[2]
 # Labs on a whole VM (target.vm) are proven on their own live target (tests/selftests/
 # test_packstack.py), not on fresh containers of their image.
-LABS = [lab for lab in load_course(REPO).labs if lab.target.vm is None]
+LABS = [lab for lab in load_course(REPO).labs if lab.environment.vm is None]
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -51,7 +51,7 @@ def finish() -> Iterator[None]:
 
 def test_a_runaway_learner_is_held_by_the_default_limits_lab_start_shows(finish) -> None:
     assert (DEFAULT_MEMORY, DEFAULT_PIDS_LIMIT) == ("1g", 512)
-    assert LAB.target.limits == Limits("1g", 512)  # the lab keeps the defaults
+    assert LAB.environment.limits == Limits("1g", 512)  # the lab keeps the defaults
     output = _lab("start", LAB.id)
     assert "limits:       1g of memory, 512 processes (the lab's;" in output
     config = _host_config()

@@ -13,9 +13,10 @@ from checker import environments
 from checker.cli import main
 from checker.exitcodes import ExitCode
 from checker.manifest import load_course
+from checker.reach import run_script
 from checker.runner import run_checks
 from checker.solve import step_script
-from checker.targets import run_script
+from checker.spec import TargetSpec
 
 REPO = Path(__file__).resolve().parents[2]
 LAB = load_course(REPO).lab("namespaces")
@@ -37,7 +38,7 @@ sleep 0.5
 
 
 @pytest.fixture(scope="module")
-def planted() -> Iterator[str]:
+def planted() -> Iterator[TargetSpec]:
     """The namespaces lab solved with the reference steps, then the bytes planted."""
     spec = environments.start(LAB, NAME)
     try:
@@ -75,7 +76,7 @@ def test_lab_check_writes_well_formed_junit_whatever_netns_names_a_learner_made(
         junit = tmp_path / "junit.xml"
         result = CliRunner().invoke(
             main,
-            ["check", LAB.id, "--target", spec, "--junit", str(junit)],
+            ["check", LAB.id, "--target", spec.spec, "--junit", str(junit)],
             env={"K2C_ROOT": str(REPO)},
         )
         assert result.exit_code == ExitCode.CHECKS_FAILED, result.output

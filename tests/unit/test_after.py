@@ -62,5 +62,5 @@ def test_the_swarm_lab_has_four_nodes_the_first_named_after_the_environment() ->
         "worker2": "k2c-swarm-ada.worker2",
         "registry": "k2c-swarm-ada.registry",
     }
-    assert lab.target.nodes[3].command == ("tini", "--", "k2c-registry")
+    assert lab.environment.nodes[3].command == ("tini", "--", "k2c-registry")
     assert node_containers(load_lab(REPO / "labs" / "images"), "k2c-images") == {}

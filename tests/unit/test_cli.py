@@ -60,3 +60,16 @@ def test_no_engine_says_how_to_start_one(
     assert "no Docker engine answers" in result.output
     assert "dockerd" in result.output
     assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("spec", ["foo://x", "local", "docker://", "manager=docker://a,x"])
+@pytest.mark.parametrize(
+    "command", [["check"], ["check", "--engine", "testinfra"], ["solve"]], ids=" ".join
+)
+def test_a_malformed_target_exits_3_before_any_check_runs(
+    cli: CliRunner, fixture_course: Path, spec: str, command: list[str]
+) -> None:
+    result = cli.invoke(main, [*command, "demo", "--target", spec])
+    assert result.exit_code == ExitCode.TARGET_ERROR
+    assert result.output.startswith(f"error: target {spec!r}")
+    assert result.output.count("\n") == 1  # one line, no report: no check ran

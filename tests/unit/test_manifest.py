@@ -140,13 +140,13 @@ def test_every_environment_is_limited_unless_its_manifest_says_otherwise(
     scratch_course: Path,
 ) -> None:
     demo = load_lab(scratch_course / "labs" / "demo")
-    assert demo.target.limits == Limits("1g", 512)
-    assert str(demo.target.limits) == "1g of memory, 512 processes"
+    assert demo.environment.limits == Limits("1g", 512)
+    assert str(demo.environment.limits) == "1g of memory, 512 processes"
     lab_dir = scratch_course / "labs" / "demo"
     data = yaml.safe_load((lab_dir / "lab.yaml").read_text())
     data["target"].update(memory="3g", pids_limit=4096)
     (lab_dir / "lab.yaml").write_text(yaml.safe_dump(data))
-    assert load_lab(lab_dir).target.limits == Limits("3g", 4096)
+    assert load_lab(lab_dir).environment.limits == Limits("3g", 4096)
     for bad in ({"memory": "lots"}, {"pids_limit": 0}, {"memory": None}):
         data["target"] = {"build": "target", **bad}
         (lab_dir / "lab.yaml").write_text(yaml.safe_dump(data))

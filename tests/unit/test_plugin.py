@@ -12,6 +12,7 @@ import pytest
 from checker.manifest import ManifestError, load_lab
 from checker.report import Report
 from checker.runner import run_checks
+from checker.spec import parse_spec
 
 MARKER_FILE = "/tmp/k2c-plugin-test-marker"
 
@@ -24,7 +25,9 @@ def write_checks(root: Path, body: str) -> Path:
 
 
 def run_local(lab_dir: Path, **options: object) -> Report:
-    [report] = run_checks(load_lab(lab_dir), ["local://"], engine="testinfra", **options)
+    [report] = run_checks(
+        load_lab(lab_dir), [parse_spec("local://")], engine="testinfra", **options
+    )
     return report
 
 
@@ -87,7 +90,10 @@ def test_each_check_records_its_commands_as_evidence(lab_dir: Path) -> None:
 def test_reports_stream_as_each_target_finishes(lab_dir: Path) -> None:
     seen: list[Report] = []
     reports = run_checks(
-        load_lab(lab_dir), ["local://", "local://?x=1"], engine="testinfra", on_report=seen.append
+        load_lab(lab_dir),
+        [parse_spec("local://"), parse_spec("local://?x=1")],
+        engine="testinfra",
+        on_report=seen.append,
     )
     assert [report.target for report in seen] == ["local://", "local://?x=1"]
     assert [report.to_dict() for report in seen] == [report.to_dict() for report in reports]
@@ -117,3 +123,37 @@ def test_a_check_without_a_task_is_refused(scratch_course: Path) -> None:
     lab_dir = write_checks(scratch_course, CHECKS + "\ndef test_orphan(host):\n    pass\n")
     with pytest.raises(ManifestError, match=r"needs exactly one @pytest\.mark\.task"):
         run_local(lab_dir)
+
+
+@pytest.mark.parametrize("engine", ["persistent", "testinfra"])
+def test_a_target_of_several_nodes_gives_checks_a_host_per_role(
+    scratch_course: Path, engine: str
+) -> None:
+    # Two nodes on this machine, told apart by their specs: the checks see each one by role.
+    lab_dir = write_checks(
+        scratch_course,
+        """
+@pytest.mark.task("greeting")
+def test_roles(hosts, target):
+    assert sorted(hosts) == ["first", "second"], sorted(hosts)
+    assert target.roles == ("first", "second")
+    assert hosts["first"] is not hosts["second"]
+
+@pytest.mark.task("listener")
+def test_primary_is_first(host, hosts):
+    assert host is hosts["first"]
+    assert host.run("echo $((6 * 7))").stdout == "42\\n"
+
+@pytest.mark.task("secret")
+def test_each_node_answers(hosts):
+    assert all(h.run("true").rc == 0 for h in hosts.values())
+""",
+    )
+    spec = "first=local://,second=local://?k2c=second"
+    [report] = run_checks(load_lab(lab_dir), [parse_spec(spec)], engine=engine, include_hidden=True)
+    assert report.target == spec
+    assert [(task.id, task.status, task.message) for task in report.tasks] == [
+        ("greeting", "passed", ""),
+        ("listener", "passed", ""),
+        ("secret", "passed", ""),
+    ]

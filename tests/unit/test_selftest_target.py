@@ -12,6 +12,7 @@ import pytest
 
 from checker.manifest import load_lab
 from checker.selftest import selftest_on_target
+from checker.spec import parse_spec
 
 
 def write_lab(root: Path, work: Path, steps: dict[str, str], checks: str) -> Path:
@@ -47,7 +48,7 @@ def work(tmp_path: Path) -> Path:
 
 def test_a_lab_whose_steps_each_matter_keeps_the_contract(scratch_course: Path, work: Path) -> None:
     lab = load_lab(write_lab(scratch_course, work, steps_for(work), checks_for(work)))
-    result = selftest_on_target(lab, "local://", engine="testinfra")
+    result = selftest_on_target(lab, parse_spec("local://"), engine="testinfra")
     assert result.ok, [r.problems for r in result.results]
     assert [r.case.name.split(":")[0] for r in result.results] == [
         "fresh",
@@ -66,7 +67,7 @@ def test_steps_that_do_not_matter_or_do_not_work_are_caught(
     steps["greeting"] = f"touch {work}/greeting {work}/listener\n"  # also solves listener
     steps["secret"] = "true\n"  # solves nothing
     lab = load_lab(write_lab(scratch_course, work, steps, checks_for(work)))
-    result = selftest_on_target(lab, "local://", engine="testinfra")
+    result = selftest_on_target(lab, parse_spec("local://"), engine="testinfra")
     assert not result.ok
     problems = {r.case.name.split(":")[0]: r.problems for r in result.results}
     assert problems["greeting"] == []
@@ -79,6 +80,6 @@ def test_a_failing_step_stops_the_run_and_says_so(scratch_course: Path, work: Pa
     steps = steps_for(work)
     steps["listener"] = "echo broken >&2; exit 3\n"
     lab = load_lab(write_lab(scratch_course, work, steps, checks_for(work)))
-    result = selftest_on_target(lab, "local://", engine="testinfra")
+    result = selftest_on_target(lab, parse_spec("local://"), engine="testinfra")
     assert [r.case.name.split(":")[0] for r in result.results] == ["fresh", "greeting", "listener"]
     assert result.results[-1].problems == ["step listener exited 3: broken"]

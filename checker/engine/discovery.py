@@ -5,7 +5,7 @@ testinfra discovers the system one command at a time (``uname -s``, ``/etc/os-re
 trip; through the engine they are a single one, and the answers are kept for the target. The
 strings are exactly what testinfra's modules send, so a cached answer is the answer the command
 would give. (Python's preferred encoding is left out: testinfra asks for it only to decode
-non-ASCII output, remembers it, and starting python costs more than every probe together.)
+non-ASCII output, remembers it, and starting python costs more than every discovery command.)
 """
 
 # Tools whose presence decides which implementation a testinfra module picks.
@@ -23,7 +23,7 @@ _TOOLS = (
     "rc-service",
 )
 
-PROBES: tuple[str, ...] = (
+DISCOVERY: tuple[str, ...] = (
     "uname -s",
     "cat /etc/os-release",
     "uname -m",

@@ -24,6 +24,7 @@ from pathlib import Path
 from checker.manifest import Lab, ManifestError
 from checker.report import Report, clean_text
 from checker.runner import pytest_argv
+from checker.spec import TargetSpec
 
 # Collecting the checks and importing testinfra takes a few seconds on a loaded machine; a session
 # that has not started its first target after this long is stuck, not slow.
@@ -38,22 +39,22 @@ _LAUNCH = (
 )
 
 
-class SessionFailed(Exception):
+class BatchFailed(Exception):
     """pytest could not run the batch (crashed, or never started); the message says why."""
 
 
 @dataclass
 class Batch:
-    """A batch's progress: targets reported, and the one that hung, if any."""
+    """A batch's progress: the specs of the targets reported, and of the one that hung, if any."""
 
-    specs: list[str]
+    targets: list[TargetSpec]
     done: set[str] = field(default_factory=set)
     hung: str | None = None
 
 
 def check_batch(
     lab: Lab,
-    specs: list[str],
+    targets: list[TargetSpec],
     *,
     engine: str,
     include_hidden: bool,
@@ -71,9 +72,9 @@ def check_batch(
 
     Raises:
         ManifestError: the lab's checks are bound to tasks wrongly.
-        SessionFailed: pytest itself failed; the targets not reported yet were not graded.
+        BatchFailed: pytest itself failed; the targets not reported yet were not graded.
     """
-    remaining = list(specs)
+    remaining = list(targets)
     while remaining and not stop.is_set():
         batch = Batch(remaining)
         _session(
@@ -89,9 +90,9 @@ def check_batch(
         )
         if batch.hung is not None:
             on_timeout(batch.hung)
-        remaining = [s for s in remaining if s not in batch.done and s != batch.hung]
+        remaining = [t for t in remaining if t.spec not in batch.done and t.spec != batch.hung]
         if batch.hung is None and remaining and not stop.is_set():
-            raise SessionFailed("the checks session ended before reporting every target")
+            raise BatchFailed("the checks session ended before reporting every target")
 
 
 def _session(
@@ -111,7 +112,7 @@ def _session(
         report, stream, events = folder / "report.json", folder / "stream.jsonl", folder / "ev"
         argv = pytest_argv(
             lab,
-            batch.specs,
+            batch.targets,
             engine=engine,
             include_hidden=include_hidden,
             report=report,
@@ -150,9 +151,7 @@ def _finish(
     """Hand on what the final report says of targets the stream did not report."""
     if not report.exists():
         tail = output.read_bytes().decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise SessionFailed(
-            f"pytest could not check {lab.id}: " + clean_text(" | ".join(tail), 500)
-        )
+        raise BatchFailed(f"pytest could not check {lab.id}: " + clean_text(" | ".join(tail), 500))
     data = json.loads(report.read_text(encoding="utf-8"))
     if data["content_error"]:
         raise ManifestError(data["content_error"])
@@ -196,7 +195,7 @@ def _watch(
             batch.hung = current
             return
         if current is None and now - started > STARTUP_TIMEOUT + target_timeout:
-            raise SessionFailed(
+            raise BatchFailed(
                 f"the checks session did not start within {STARTUP_TIMEOUT + target_timeout:.0f} s"
             )
         time.sleep(_POLL)

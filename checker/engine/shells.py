@@ -1,17 +1,23 @@
-"""Where a session's shell runs and how it is started, one small class per kind of target.
+"""How a session's shell is started on a node, one small class per kind of node.
 
-Every target starts plain ``/bin/sh`` (targets may lack bash and python), or ``sudo -n /bin/sh``
-when the spec asks for sudo: one sudo per session instead of one per command.
+Every node starts plain ``/bin/sh`` (nodes may lack bash and python), or ``sudo -n /bin/sh``
+when the spec asks for sudo: one sudo per session instead of one per command. Which class
+reaches a scheme is written in `checker.spec.SCHEMES`; `shell_for` looks it up there.
 """
 
+from __future__ import annotations
+
 import abc
+import importlib
 import os
 import shlex
 import shutil
 from dataclasses import dataclass, field
+from typing import Any, Self
 
 from checker.engine import docker_api
 from checker.engine.channels import Channel, PipeChannel
+from checker.spec import Node
 
 
 def shell_argv(sudo: bool, sudo_user: str | None) -> list[str]:
@@ -21,18 +27,50 @@ def shell_argv(sudo: bool, sudo_user: str | None) -> list[str]:
     return ["sudo", "-n", *(["-u", sudo_user] if sudo_user else []), "/bin/sh"]
 
 
-@dataclass(frozen=True)
-class Target(abc.ABC):
-    """A place to run a shell."""
+def shell_for(node: Node) -> Shell | None:
+    """The shell that reaches a node, from its scheme's entry in `checker.spec.SCHEMES`.
 
-    spec: str
+    Returns ``None`` for the kinds left to testinfra's own backends (paramiko, ansible...).
+
+    >>> from checker.spec import parse_spec
+    >>> shell_for(parse_spec("docker://k2c-namespaces").primary).name
+    'k2c-namespaces'
+    """
+    if not node.kind.shell:
+        return None
+    module, _, name = node.kind.shell.partition(":")
+    cls: type[Shell] = getattr(importlib.import_module(module), name)
+    return cls.from_node(node)
+
+
+@dataclass(frozen=True)
+class Shell(abc.ABC):
+    """How to start a shell on one node."""
+
+    spec: str  # the node's spec, for messages
     name: str
     sudo: bool = False
     sudo_user: str | None = None
+    scheme: str = ""  # the node's scheme, as testinfra names its kind of connection
 
-    #: Processes of a killed session must be killed from inside the target (True), or are
+    #: Processes of a killed session must be killed from inside the node (True), or are
     #: already gone with the local process group (False).
     remote = True
+
+    @classmethod
+    def from_node(cls, node: Node) -> Self:
+        """The shell of a parsed node: its name, and sudo when the spec asks for it."""
+        return cls(**cls._fields(node))
+
+    @staticmethod
+    def _fields(node: Node) -> dict[str, Any]:
+        return {
+            "spec": node.spec,
+            "name": node.name,
+            "sudo": node.flag("sudo"),
+            "sudo_user": node.option("sudo_user"),
+            "scheme": node.scheme,
+        }
 
     @abc.abstractmethod
     def open(self, timeout: float) -> Channel:
@@ -40,10 +78,15 @@ class Target(abc.ABC):
 
 
 @dataclass(frozen=True)
-class LocalTarget(Target):
+class LocalShell(Shell):
     """The machine the checker runs on (``local://``), e.g. inside a VM."""
 
     remote = False
+
+    @classmethod
+    def from_node(cls, node: Node) -> Self:
+        """A local shell (the spec's name, if any, is ignored, as testinfra does)."""
+        return cls(**{**cls._fields(node), "name": "local"})
 
     def open(self, timeout: float) -> Channel:
         """Start a local shell."""
@@ -51,11 +94,16 @@ class LocalTarget(Target):
 
 
 @dataclass(frozen=True)
-class DockerTarget(Target):
+class DockerShell(Shell):
     """A running container: the shell is a ``docker exec -i``, like the learner's own shells."""
 
     user: str | None = None
     program: str = "docker"
+
+    @classmethod
+    def from_node(cls, node: Node) -> Self:
+        """``docker://[user@]NAME`` (or ``podman://``: the podman CLI)."""
+        return cls(**cls._fields(node), user=node.user, program=node.scheme)
 
     def open(self, timeout: float) -> Channel:
         """Exec through the engine's socket when local, else through the CLI."""
@@ -71,16 +119,30 @@ class DockerTarget(Target):
 
 
 @dataclass(frozen=True)
-class SshTarget(Target):
+class SshShell(Shell):
     """A machine over ssh: one connection for the whole session, ssh_config honoured."""
 
     user: str | None = None
-    port: str | None = None
+    port: int | None = None
     password: str | None = None
     ssh_config: str | None = None
     identity_file: str | None = None
     connect_timeout: int = 10
     extra_args: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_node(cls, node: Node) -> Self:
+        """``ssh://[user[:password]@]host[:port]`` with testinfra's ssh options."""
+        return cls(
+            **cls._fields(node),
+            user=node.user,
+            port=node.port,
+            password=node.password,
+            ssh_config=node.option("ssh_config"),
+            identity_file=node.option("ssh_identity_file"),
+            connect_timeout=int(node.option("timeout") or 10),
+            extra_args=tuple(shlex.split(node.option("ssh_extra_args") or "")),
+        )
 
     def argv(self) -> list[str]:
         """The ssh command line (the remote command goes through the login shell)."""
@@ -110,13 +172,24 @@ class SshTarget(Target):
 
 
 @dataclass(frozen=True)
-class KubectlTarget(Target):
+class KubectlShell(Shell):
     """A pod: the shell is a ``kubectl exec -i``."""
 
     namespace: str | None = None
     container: str | None = None
     kubeconfig: str | None = None
     context: str | None = None
+
+    @classmethod
+    def from_node(cls, node: Node) -> Self:
+        """``kubectl://POD?namespace=&container=&kubeconfig=&context=``."""
+        return cls(
+            **cls._fields(node),
+            namespace=node.option("namespace"),
+            container=node.option("container"),
+            kubeconfig=node.option("kubeconfig"),
+            context=node.option("context"),
+        )
 
     def argv(self) -> list[str]:
         """The kubectl command line."""
