@@ -46,7 +46,7 @@ def _fanout(
     Returns the run and the commands the checks sent to one target, with their statuses.
     """
     from checker.classroom.grader import default_jobs, grade_class
-    from checker.classroom.roster import Student
+    from checker.classroom.model import Student
     from checker.manifest import load_lab
 
     lab = load_lab(COURSE / "labs" / lab_id)

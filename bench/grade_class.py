@@ -31,7 +31,7 @@ from pathlib import Path
 from checker.classroom.fleet import class_down, class_up
 from checker.classroom.grader import default_jobs, grade_class
 from checker.classroom.identity import load_state
-from checker.classroom.roster import Roster, Student
+from checker.classroom.model import Roster, Student
 from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
 from checker.runner import run_checks

@@ -20,6 +20,7 @@ class ErrorKind(StrEnum):
     UNREACHABLE = "unreachable"  # missing, stopped, refused, or its shell died
     TIMEOUT = "timeout"  # it answered too slowly, or not at all, in the time allowed
     INTERRUPTED = "interrupted"  # the run stopped before every check ran
+    RUN_FAILED = "run-failed"  # the checks could not run at all (pytest crashed, never started)
 
 
 class LabError(Exception):
@@ -51,6 +52,11 @@ class TargetTimeout(TargetError):
     """The target answered too slowly, or not at all, within the time allowed."""
 
     kind = ErrorKind.TIMEOUT
+
+
+def target_error(message: str, kind: ErrorKind) -> TargetError:
+    """A target failure of a known kind (a timeout is a `TargetTimeout`)."""
+    return TargetTimeout(message) if kind == ErrorKind.TIMEOUT else TargetError(message)
 
 
 def error_kind(exc: BaseException) -> ErrorKind:

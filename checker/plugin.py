@@ -17,9 +17,17 @@ from typing import Any, cast
 
 import pytest
 
-from checker.errors import TargetError
+from checker.errors import ErrorKind, TargetError, error_kind, target_error
 from checker.manifest import Lab, ManifestError, load_lab
-from checker.report import CheckResult, Evidence, Report, TaskResult, clean_text
+from checker.report import (
+    CheckOutcome,
+    CheckResult,
+    Evidence,
+    Report,
+    TaskResult,
+    TaskStatus,
+    clean_text,
+)
 from checker.spec import Node, TargetSpec, parse_spec
 
 TARGET_PARAM = "lab_target_spec"
@@ -148,7 +156,7 @@ class LabRun:
         self.only_tasks: set[str] = set(config.getoption("--lab-task"))
         self.lab: Lab | None = None
         self.content_error = ""
-        self.unreachable: dict[str, str] = {}
+        self.unreachable: dict[str, tuple[str, ErrorKind]] = {}  # why, by target spec
         self.outcomes: dict[tuple[str, str], _Outcome] = {}
         self.remaining: Counter[str] = Counter()  # checks still to run, per target
         self._hosts: dict[str, Any] = {}  # by node spec
@@ -173,7 +181,7 @@ class LabRun:
         if spec in self._examiners:
             return self._examiners[spec]
         if spec in self.unreachable:
-            raise TargetError(self.unreachable[spec])
+            raise target_error(*self.unreachable[spec])
         if self.vantage == "outside" and target.scheme == "docker":
             from checker.engine import EngineError
             from checker.examiner import container
@@ -183,8 +191,8 @@ class LabRun:
                 examiner_node = container.ensure_running().primary
                 host = self._recording(open_node(examiner_node, self.engine))
             except (container.ExaminerUnavailable, EngineError) as exc:
-                self.unreachable[spec] = clean_text(f"TargetError: {exc}", 300)
-                raise TargetError(self.unreachable[spec]) from None
+                self.unreachable[spec] = (clean_text(f"TargetError: {exc}", 300), exc.kind)
+                raise target_error(*self.unreachable[spec]) from None
             found = Examiner(host, spec, "outside", place)
         else:
             found = Examiner(self._inside_host(target), spec, "inside")
@@ -216,10 +224,11 @@ class LabRun:
             try:
                 self._hosts[node.spec] = self._recording(open_node(node, self.engine))
             except EngineError as exc:
-                # The type leads the message: a grader tells a hung target from a gone one by it.
-                self.unreachable[spec] = clean_text(f"{type(exc).__name__}: {exc}", 300)
+                # The kind tells a hung target from a gone one; the message says which node.
+                why = clean_text(f"{type(exc).__name__}: {exc}", 300)
+                self.unreachable[spec] = (why, exc.kind)
         if spec in self.unreachable:
-            raise TargetError(self.unreachable[spec])
+            raise target_error(*self.unreachable[spec])
         return self._hosts[node.spec]
 
     def _recording(self, host: Any) -> Any:
@@ -303,10 +312,17 @@ class LabRun:
         outcome = _classify(report, call)
         if outcome is not None:
             task_id = next(item.iter_markers("task")).args[0]
-            message = _message(call) if outcome in ("failed", "error") else ""
+            failed = outcome in (CheckOutcome.FAILED, CheckOutcome.ERROR)
+            message = _message(call) if failed else ""
+            kind = error_kind(call.excinfo.value) if call.excinfo and failed else ErrorKind.NONE
             self.outcomes.setdefault((spec, task_id), _Outcome()).checks.append(
                 CheckResult(
-                    item.nodeid, outcome, message, round(report.duration, 4), tuple(self._evidence)
+                    item.nodeid,
+                    outcome,
+                    message,
+                    round(report.duration, 4),
+                    tuple(self._evidence),
+                    kind,
                 )
             )
         if report.when == "teardown":
@@ -354,16 +370,16 @@ class LabRun:
                     id=task.id,
                     title=task.title,
                     status=status,
-                    points=task.points if status == "passed" else 0,
+                    points=task.points if status == TaskStatus.PASSED else 0,
                     max_points=task.points,
                     hint=task.hint,
                     hidden=task.hidden,
                     checks=checks,
                 )
             )
-        error = self.unreachable.get(spec, "")
+        error, kind = self.unreachable.get(spec, ("", ErrorKind.NONE))
         if not error and self.remaining[spec] > 0:
-            error = "interrupted before every check ran"
+            error, kind = "interrupted before every check ran", ErrorKind.INTERRUPTED
         examiner = self._examiners.get(spec)
         outside = examiner is not None and examiner.outside and spec not in self._inside_used
         return Report(
@@ -373,6 +389,7 @@ class LabRun:
             tasks=tuple(results),
             gradable=not error,
             error=error,
+            error_kind=kind,
             extra={
                 # examined: from outside, with the grader's tools; inside: read in a machine
                 # the learner controls (their tools, or package-verified ones over ssh).
@@ -391,17 +408,17 @@ def _lab_of(items: list[pytest.Item]) -> Lab:
     return load_lab(labs.pop())
 
 
-def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> str | None:
+def _classify(report: pytest.TestReport, call: pytest.CallInfo[None]) -> CheckOutcome | None:
     if report.skipped:
-        return "skipped" if report.when != "teardown" else None
+        return CheckOutcome.SKIPPED if report.when != "teardown" else None
     if report.when == "call":
         if report.passed:
-            return "passed"
+            return CheckOutcome.PASSED
         if call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
-            return "failed"
-        return "error"
+            return CheckOutcome.FAILED
+        return CheckOutcome.ERROR
     # A setup or teardown failure (unreachable target, broken fixture) is never the learner's.
-    return "error" if report.failed else None
+    return CheckOutcome.ERROR if report.failed else None
 
 
 def _message(call: pytest.CallInfo[None]) -> str:
@@ -416,10 +433,10 @@ def _message(call: pytest.CallInfo[None]) -> str:
     return clean_text(f"{type(value).__name__}: {value}".strip(), 500)
 
 
-def _task_status(checks: tuple[CheckResult, ...]) -> str:
+def _task_status(checks: tuple[CheckResult, ...]) -> TaskStatus:
     outcomes = {check.outcome for check in checks}
-    if "failed" in outcomes:
-        return "failed"
-    if "error" in outcomes:
-        return "error"
-    return "passed" if "passed" in outcomes else "failed"
+    if CheckOutcome.FAILED in outcomes:
+        return TaskStatus.FAILED
+    if CheckOutcome.ERROR in outcomes:
+        return TaskStatus.ERROR
+    return TaskStatus.PASSED if CheckOutcome.PASSED in outcomes else TaskStatus.FAILED

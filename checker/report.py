@@ -10,15 +10,36 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.text import Text
 
-SCHEMA_VERSION = 1
-STATUSES = ("passed", "failed", "error")
+from checker.errors import ErrorKind
+
+# 2: `error_kind` on the report and on each check (version 1 reports are still read).
+SCHEMA_VERSION = 2
 MESSAGE_LIMIT = 2000
+
+
+class CheckOutcome(StrEnum):
+    """What one check did on one target (serialised as its value)."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # an assertion of the check failed: the learner's work is not done
+    ERROR = "error"  # the check crashed, or its target did not answer: not the learner's fault
+    SKIPPED = "skipped"
+
+
+class TaskStatus(StrEnum):
+    """A task's status on one target: passed only when every one of its checks passed."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+
 
 # C0/C1 controls and ANSI escape sequences from a learner's machine must never reach a terminal,
 # a CSV cell or an HTML page as anything but inert text.
@@ -59,10 +80,12 @@ class CheckResult:
     """The outcome of one check (one pytest test) on one target."""
 
     nodeid: str
-    outcome: str  # passed | failed | error | skipped
+    outcome: CheckOutcome
     message: str = ""
     duration: float = 0.0
     evidence: tuple[Evidence, ...] = ()
+    #: for an error: whether the target failed (unreachable, timeout), from the exception's type
+    error_kind: ErrorKind = ErrorKind.NONE
 
 
 @dataclass(frozen=True)
@@ -71,7 +94,7 @@ class TaskResult:
 
     id: str
     title: str
-    status: str  # passed | failed | error
+    status: TaskStatus
     points: int
     max_points: int
     hint: str = ""
@@ -82,7 +105,7 @@ class TaskResult:
     def message(self) -> str:
         """The first failure or error message among the task's checks."""
         for check in self.checks:
-            if check.outcome in ("failed", "error") and check.message:
+            if check.outcome in (CheckOutcome.FAILED, CheckOutcome.ERROR) and check.message:
                 return check.message
         return ""
 
@@ -97,7 +120,10 @@ class Report:
     lab_uuid: str = ""
     gradable: bool = True
     error: str = ""
+    #: why the target could not be judged, from the exception's type (never read from `error`)
+    error_kind: ErrorKind = ErrorKind.NONE
     schema_version: int = SCHEMA_VERSION
+    #: what the plugin adds: the verdict's `trust` (examined | inside) and integrity `flags`
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -113,7 +139,7 @@ class Report:
     @property
     def passed(self) -> bool:
         """True when the target was gradable and every task passed."""
-        return self.gradable and all(task.status == "passed" for task in self.tasks)
+        return self.gradable and all(task.status == TaskStatus.PASSED for task in self.tasks)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form, with score and max_score spelled out."""
@@ -124,24 +150,35 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
-        """Rebuild a report from `to_dict()`'s form."""
+        """Rebuild a report from `to_dict()`'s form (any schema version so far)."""
+        version = data.get("schema_version", 1)
         tasks = tuple(
             TaskResult(
                 **{
                     **task,
-                    "checks": tuple(_check_from_dict(check) for check in task.get("checks", ())),
+                    "status": TaskStatus(task["status"]),
+                    "checks": tuple(
+                        _check_from_dict(check, version) for check in task.get("checks", ())
+                    ),
                 }
             )
             for task in data["tasks"]
         )
+        gradable = data.get("gradable", True)
+        error = data.get("error", "")
+        if "error_kind" in data:
+            kind = ErrorKind(data["error_kind"])
+        else:
+            kind = _v1_report_kind(gradable, error)
         return cls(
             lab=data["lab"],
             target=data["target"],
             tasks=tasks,
             lab_uuid=data.get("lab_uuid", ""),
-            gradable=data.get("gradable", True),
-            error=data.get("error", ""),
-            schema_version=data.get("schema_version", SCHEMA_VERSION),
+            gradable=gradable,
+            error=error,
+            error_kind=kind,
+            schema_version=version,
             extra=data.get("extra", {}),
         )
 
@@ -156,7 +193,7 @@ class Report:
                 f" [{style}]{mark}[/] {number}. {escape(task.title)} "
                 f"[dim]({task.points}/{task.max_points})[/]"
             )
-            if task.status != "passed":
+            if task.status != TaskStatus.PASSED:
                 if task.message:
                     for line in task.message.splitlines() or [""]:
                         yield Text("      " + line, style=style)
@@ -170,7 +207,7 @@ class Report:
         for task in self.tasks:
             mark, _ = _MARKS[task.status]
             detail = ""
-            if task.status != "passed":
+            if task.status != TaskStatus.PASSED:
                 detail = html.escape(task.message)
                 if task.hint:
                     detail += f"<br><em>hint: {html.escape(task.hint)}</em>"
@@ -190,9 +227,41 @@ class Report:
         )
 
 
-def _check_from_dict(data: dict[str, Any]) -> CheckResult:
+def _check_from_dict(data: dict[str, Any], version: int) -> CheckResult:
     evidence = tuple(Evidence(**item) for item in data.get("evidence", ()))
-    return CheckResult(**{**data, "evidence": evidence})
+    outcome = CheckOutcome(data["outcome"])
+    if "error_kind" in data:
+        kind = ErrorKind(data["error_kind"])
+    else:
+        kind = _v1_check_kind(outcome, data.get("message", ""))
+    return CheckResult(**{**data, "outcome": outcome, "evidence": evidence, "error_kind": kind})
 
 
-_MARKS = {"passed": ("✔", "green"), "failed": ("✘", "red"), "error": ("!", "magenta")}
+# Version 1 reports carried no kind: their writer put the exception's type name first in the
+# message ("CommandTimeout: ..."), and marked an unfinished run "interrupted ...". Only reports
+# read back from a version 1 file go through these; nothing else reads a kind from a message.
+_V1_TIMEOUTS = ("CommandTimeout:", "DeadlineExceeded:")
+_V1_LOST = ("SessionLost:", "TargetUnreachable:", "TargetError:")
+
+
+def _v1_check_kind(outcome: CheckOutcome, message: str) -> ErrorKind:
+    if outcome != CheckOutcome.ERROR:
+        return ErrorKind.NONE
+    if message.startswith(_V1_TIMEOUTS):
+        return ErrorKind.TIMEOUT
+    return ErrorKind.UNREACHABLE if message.startswith(_V1_LOST) else ErrorKind.NONE
+
+
+def _v1_report_kind(gradable: bool, error: str) -> ErrorKind:
+    if error.startswith("interrupted"):
+        return ErrorKind.INTERRUPTED
+    if gradable:
+        return ErrorKind.NONE
+    return ErrorKind.TIMEOUT if error.startswith(_V1_TIMEOUTS) else ErrorKind.UNREACHABLE
+
+
+_MARKS = {
+    TaskStatus.PASSED: ("✔", "green"),
+    TaskStatus.FAILED: ("✘", "red"),
+    TaskStatus.ERROR: ("!", "magenta"),
+}

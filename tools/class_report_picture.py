@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from checker.exports.grades import GradeRow
+
 from checker.exports.html_report import class_report_html
 from checker.manifest import load_lab
 from checker.report import CheckResult, Report, TaskResult

@@ -24,13 +24,13 @@ from rich.table import Table
 from checker.classroom import identity
 from checker.classroom.fleet import class_down, class_up
 from checker.classroom.gradebook import Gradebook, GradebookError
-from checker.classroom.grader import Outcome, default_jobs, grade_class
+from checker.classroom.grader import default_jobs, grade_class
+from checker.classroom.model import GradeRow, GradeStatus, Outcome, Roster
 from checker.classroom.output import GRADEBOOK, OutputError, check_output, inside, write_outputs
-from checker.classroom.roster import Roster, RosterError, load_roster
+from checker.classroom.roster import RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
 from checker.cli import limit_options, limits_of
 from checker.exitcodes import ExitCode
-from checker.exports.grades import GradeRow
 from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
 from checker.report import clean_text
@@ -330,12 +330,12 @@ def _live(console: Console, total: int, what: str) -> Iterator[Callable[[Outcome
 
         def show(outcome: Outcome) -> None:
             progress.advance(task)
-            mark = {"graded": "[green]✔[/]", "mismatch": "[red]✘[/]"}.get(
+            mark = {GradeStatus.GRADED: "[green]✔[/]", GradeStatus.MISMATCH: "[red]✘[/]"}.get(
                 outcome.status, "[magenta]![/]"
             )
             detail = (
                 f"{outcome.score}/{outcome.report.max_score}"
-                if outcome.status == "graded"
+                if outcome.status == GradeStatus.GRADED
                 else f"{outcome.status}: {clean_text(outcome.report.error, 160)}"
             )
             progress.console.print(
@@ -367,12 +367,12 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 def _summary(console: Console, rows: list[GradeRow], out_dir: Path, total: int) -> None:
     """Print what the run recorded and where the exports are."""
-    graded = [row for row in rows if row.status == "graded"]
+    graded = [row for row in rows if row.status == GradeStatus.GRADED]
     missing = [row for row in rows if not row.judged]
     console.print(
         f"{len(rows)}/{total} students in the gradebook: {len(graded)} graded, "
         f"{len(missing)} not graded (unreachable or timed out), "
-        f"{sum(row.status == 'mismatch' for row in rows)} mismatched environments, "
+        f"{sum(row.status == GradeStatus.MISMATCH for row in rows)} mismatched environments, "
         f"{sum(bool(row.flags) for row in rows)} flagged"
     )
     console.print(

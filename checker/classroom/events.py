@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from checker.errors import ErrorKind, error_kind
 from checker.plugin import TARGET_PARAM, lab_run
 
 # The spec of the target whose checks are running, kept where pytest keeps a plugin's state.
@@ -56,5 +57,10 @@ def _identity(config: pytest.Config, spec: str) -> dict[str, str]:
         # over /proc/1/environ inside the environment changes nothing it reads.
         result = examiner.host.run(examiner.identity_script())
     except Exception as exc:  # any failure to reach the target is the answer
-        return {"target": spec, "output": "", "error": f"{type(exc).__name__}: {exc}"}
-    return {"target": spec, "output": result.stdout, "error": ""}
+        return {
+            "target": spec,
+            "output": "",
+            "error": f"{type(exc).__name__}: {exc}",
+            "kind": error_kind(exc),  # unreachable or timeout, from its type
+        }
+    return {"target": spec, "output": result.stdout, "error": "", "kind": ErrorKind.NONE}

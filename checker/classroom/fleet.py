@@ -13,7 +13,7 @@ from pathlib import Path
 
 from checker import environments
 from checker.classroom import identity
-from checker.classroom.roster import Roster, Student
+from checker.classroom.model import Roster, Student
 from checker.manifest import Lab, Limits
 
 Progress = Callable[[str], None]

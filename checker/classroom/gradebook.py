@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from checker.classroom.grader import Outcome
-from checker.exports.grades import GradeRow
+from checker.classroom.model import GradeRow, GradeStatus, NonceStatus, Outcome
 from checker.report import Report
 
 _SCHEMA = """
@@ -181,7 +180,6 @@ def _row(data: dict[str, Any]) -> GradeRow:
             "lms_id",
             "error",
             "nonce",
-            "nonce_status",
             "nonce_owner",
             "hostname",
             "machine_id",
@@ -192,13 +190,14 @@ def _row(data: dict[str, Any]) -> GradeRow:
         student=data["student"],
         slug=data["slug"],
         target=data["target"],
-        status=data["status"],
+        status=GradeStatus(data["status"]),
         score=data["score"],
         max_score=data["max_score"],
         report=Report.from_dict(json.loads(data["report"])),
         seconds=data["seconds"] or 0.0,
         graded_at=data["graded_at"],
         flags=tuple(json.loads(data["flags"])),
+        nonce_status=NonceStatus(data["nonce_status"] or ""),
         **text,
     )
 

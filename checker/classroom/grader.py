@@ -17,69 +17,35 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 from checker.classroom.batches import BatchFailed, check_batch
 from checker.classroom.identity import ClassState
-from checker.classroom.probe import Probe, identify, look_outside
-from checker.classroom.roster import Student
+from checker.classroom.model import (
+    GradeStatus,
+    NonceStatus,
+    Outcome,
+    Probe,
+    ProbeStatus,
+    Student,
+)
+from checker.classroom.probe import identify, look_outside
+from checker.errors import ErrorKind
 from checker.manifest import Lab
-from checker.report import Report, TaskResult, clean_text
+from checker.report import CheckOutcome, Report, TaskResult, TaskStatus, clean_text
 from checker.spec import parse_spec
 
-STATUSES = ("graded", "unreachable", "timeout", "mismatch", "error")
 _GATHER = 0.5  # seconds a worker waits for more ready targets before starting a session
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One learner's result in a grading run."""
-
-    student: Student
-    spec: str
-    status: str  # one of STATUSES
-    report: Report
-    probe: Probe
-    nonce_status: str = "unverified"  # verified | mismatch | unverified
-    nonce_owner: str = ""  # whose nonce the environment carries, when it is someone else's
-    seconds: float = 0.0
-
-    @property
-    def flags(self) -> tuple[str, ...]:
-        """Findings of the probe on this environment.
-
-        The container's label (read from outside, through the Docker API) and its PID 1
-        environment (read inside) must carry the same nonce.
-        """
-        found = self.probe
-        flags: list[str] = []
-        if found.label_nonce and found.nonce and found.label_nonce != found.nonce:
-            flags.append("the nonce inside the environment differs from its container's label")
-        flags += [f"tool integrity: {flag}" for flag in self.report.extra.get("flags", ())]
-        return tuple(flags)
-
-    @property
-    def trust(self) -> str:
-        """How far the verdict can be trusted: `examined` or `inside`.
-
-        `examined`: from outside, with the grader's tools; `inside`: read in a machine the
-        learner controls.
-        """
-        return str(self.report.extra.get("trust", "inside"))
-
-    @property
-    def score(self) -> int:
-        """Points earned; only a graded outcome earns any."""
-        return self.report.score if self.status == "graded" else 0
-
-
-def empty_report(lab: Lab, spec: str, error: str) -> Report:
+def empty_report(
+    lab: Lab, spec: str, error: str, kind: ErrorKind = ErrorKind.UNREACHABLE
+) -> Report:
     """A report for a target whose checks did not run: every task an error, no points."""
     tasks = tuple(
         TaskResult(
             id=task.id,
             title=task.title,
-            status="error",
+            status=TaskStatus.ERROR,
             points=0,
             max_points=task.points,
             hint=task.hint,
@@ -94,10 +60,13 @@ def empty_report(lab: Lab, spec: str, error: str) -> Report:
         tasks=tasks,
         gradable=False,
         error=clean_text(error, 500),
+        error_kind=kind,
     )
 
 
-def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tuple[str, str]:
+def verify_nonce(
+    student: Student, found: Probe, state: ClassState | None
+) -> tuple[NonceStatus, str]:
     """Compare the nonce found in the environment with the one seeded for the learner.
 
     An environment carrying a nonce seeded for another learner is a mismatch even when none
@@ -107,14 +76,14 @@ def verify_nonce(student: Student, found: Probe, state: ClassState | None) -> tu
         (verified | mismatch | unverified, the learner the found nonce was seeded for).
     """
     if not found.identified or state is None:
-        return "unverified", ""
+        return NonceStatus.UNVERIFIED, ""
     expected = state.nonces.get(student.id)
     owner = state.owner(found.nonce) if found.nonce else None
     if expected and found.nonce == expected:
-        return "verified", ""
+        return NonceStatus.VERIFIED, ""
     if owner and owner != student.id:
-        return "mismatch", owner
-    return ("mismatch", "") if expected else ("unverified", "")
+        return NonceStatus.MISMATCH, owner
+    return (NonceStatus.MISMATCH if expected else NonceStatus.UNVERIFIED), ""
 
 
 class _Run:
@@ -143,7 +112,7 @@ class _Run:
         self.outcomes: list[Outcome] = []
         self.settled: set[str] = set()  # ids of the learners with an outcome
 
-    def emit(self, spec: str, status: str, report: Report) -> None:
+    def emit(self, spec: str, status: GradeStatus, report: Report) -> None:
         """Record the outcome of every learner graded on `spec` (once each).
 
         A learner whose nonce the environment does not carry gets `mismatch` and no points,
@@ -151,25 +120,29 @@ class _Run:
         an environment that would not say whose it is are not graded either.
         """
         with self.lock:
-            found = self.probes.get(spec, Probe(spec, "unreachable"))
-            if status == "graded" and not found.identified:
-                status = found.status if found.status != "ok" else "error"
+            found = self.probes.get(spec, Probe(spec, ProbeStatus.UNREACHABLE))
+            if status == GradeStatus.GRADED and not found.identified:
+                status = _NOT_SEEN.get(found.status, GradeStatus.ERROR)
                 report = empty_report(
                     self.lab,
                     spec,
                     found.error or "the grading session did not read whose environment it is",
+                    _KIND.get(status, ErrorKind.UNREACHABLE),
                 )
             for student in self.by_spec.get(spec, []):
                 if student.id in self.settled:
                     continue
                 nonce_status, owner = verify_nonce(student, found, self.state)
                 mine, theirs = status, report
-                if nonce_status == "mismatch" and status in ("graded", "mismatch"):
+                if nonce_status == NonceStatus.MISMATCH and status in (
+                    GradeStatus.GRADED,
+                    GradeStatus.MISMATCH,
+                ):
                     whose = (
                         f"the nonce seeded for {owner!r}" if owner else "no nonce seeded for them"
                     )
                     mine, theirs = (
-                        "mismatch",
+                        GradeStatus.MISMATCH,
                         empty_report(
                             self.lab,
                             spec,
@@ -195,19 +168,22 @@ class _Run:
         """Send a target that looks reachable from outside on to be checked."""
         with self.lock:
             self.probes[spec] = found
-        if found.status != "ok":
-            self.emit(spec, found.status, empty_report(self.lab, spec, found.error))
+        if found.status != ProbeStatus.OK:
+            status = _NOT_SEEN[found.status]
+            self.emit(spec, status, empty_report(self.lab, spec, found.error, _KIND[status]))
         else:
             self.ready.put(spec)
 
     def identified(self, event: dict[str, str]) -> None:
-        """Add what a grading session read inside a target to what is known of it."""
+        """Add what a grading session read inside a target to what is known of it.
+
+        The event (`checker.classroom.events`) carries the error's kind, from its type.
+        """
         spec, error = event["target"], event["error"]
-        # The engine's error type leads the message, maybe behind the plugin's TargetError.
-        timed_out = any(name in error for name in _ENGINE_TIMEOUTS)
+        timed_out = event.get("kind", "") == ErrorKind.TIMEOUT
         with self.lock:
             self.probes[spec] = identify(
-                self.probes.get(spec, Probe(spec, "ok")),
+                self.probes.get(spec, Probe(spec, ProbeStatus.OK)),
                 event["output"],
                 error,
                 timed_out=timed_out,
@@ -220,27 +196,37 @@ class _Run:
             self.emit(report.target, status, report)
 
 
-# Errors of the execution engine (checker.engine.errors) mean "the target", never "the work":
-# a check that died of one makes the whole target not judged rather than a task failed.
-_ENGINE_TIMEOUTS = ("CommandTimeout:", "DeadlineExceeded:")
-_ENGINE_LOST = ("SessionLost:", "TargetUnreachable:", "TargetError:")
+# What a target the grader could not see becomes, and the kind its empty report carries.
+_NOT_SEEN = {
+    ProbeStatus.UNREACHABLE: GradeStatus.UNREACHABLE,
+    ProbeStatus.TIMEOUT: GradeStatus.TIMEOUT,
+}
+_KIND = {GradeStatus.UNREACHABLE: ErrorKind.UNREACHABLE, GradeStatus.TIMEOUT: ErrorKind.TIMEOUT}
 
 
-def classify(report: Report) -> str | None:
-    """The status a checks report gives its learner (None: interrupted, not a verdict)."""
-    if report.error.startswith("interrupted"):
+def classify(report: Report) -> GradeStatus | None:
+    """The status a checks report gives its learner (None: interrupted, not a verdict).
+
+    Read from the kinds the report carries (set from the exceptions' types where they were
+    raised), never from a message: an error of the engine means "the target", never "the work",
+    so a check that died of one makes the whole target not judged rather than a task failed.
+    """
+    if report.error_kind == ErrorKind.INTERRUPTED:
         return None
     if not report.gradable:
-        lowered = report.error.lower()
-        return "timeout" if "time" in lowered or "did not finish" in lowered else "unreachable"
-    messages = [
-        check.message for task in report.tasks for check in task.checks if check.outcome == "error"
-    ]
-    if any(message.startswith(_ENGINE_TIMEOUTS) for message in messages):
-        return "timeout"
-    if any(message.startswith(_ENGINE_LOST) for message in messages):
-        return "unreachable"
-    return "graded"
+        timed_out = report.error_kind == ErrorKind.TIMEOUT
+        return GradeStatus.TIMEOUT if timed_out else GradeStatus.UNREACHABLE
+    kinds = {
+        check.error_kind
+        for task in report.tasks
+        for check in task.checks
+        if check.outcome == CheckOutcome.ERROR
+    }
+    if ErrorKind.TIMEOUT in kinds:
+        return GradeStatus.TIMEOUT
+    if ErrorKind.UNREACHABLE in kinds:
+        return GradeStatus.UNREACHABLE
+    return GradeStatus.GRADED
 
 
 def default_jobs() -> int:
@@ -353,9 +339,12 @@ def _worker(
                 on_identity=run.identified,
                 on_timeout=lambda spec: run.emit(
                     spec,
-                    "timeout",
+                    GradeStatus.TIMEOUT,
                     empty_report(
-                        run.lab, spec, f"checks did not finish within {target_timeout:.0f} s"
+                        run.lab,
+                        spec,
+                        f"checks did not finish within {target_timeout:.0f} s",
+                        ErrorKind.TIMEOUT,
                     ),
                 ),
                 stop=run.stop,
@@ -363,7 +352,11 @@ def _worker(
             )
         except BatchFailed as exc:
             for spec in batch:
-                run.emit(spec, "error", empty_report(run.lab, spec, f"grader: {exc}"))
+                run.emit(
+                    spec,
+                    GradeStatus.ERROR,
+                    empty_report(run.lab, spec, f"grader: {exc}", ErrorKind.RUN_FAILED),
+                )
 
 
 def _wait_all(futures: list[Future[None]]) -> None:

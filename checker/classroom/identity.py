@@ -55,18 +55,6 @@ def seed(student: str | None = None, lab_id: str | None = None) -> Seed:
     return Seed(nonce=nonce, environment={NONCE_ENV: nonce}, labels=labels)
 
 
-def target_nonce(host: object) -> str:
-    """Return the nonce of the environment a check runs on ('' when none was seeded).
-
-    For checks that must tie the learner's work to their own environment:
-    `assert target_nonce(host) in served_page`.
-    """
-    result = host.run("cat /proc/1/environ")  # type: ignore[attr-defined]
-    return parse_environ(
-        result.stdout_bytes if hasattr(result, "stdout_bytes") else str(result.stdout).encode()
-    )
-
-
 def parse_environ(data: bytes) -> str:
     r"""Return the valid nonce in a NUL-separated environment block, or ''.
 

@@ -18,8 +18,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from checker.classroom.model import GradeRow
 from checker.exports.feedback import feedback_page
-from checker.exports.grades import GradeRow
 from checker.exports.gradescope import gradescope_results
 from checker.exports.html_report import class_report_html
 from checker.exports.junit import junit_xml

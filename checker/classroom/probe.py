@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from checker.classroom.identity import NONCE_LABEL, parse_environ
+from checker.classroom.model import Probe, ProbeStatus
 from checker.engine.text import decode
 from checker.report import clean_text
 from checker.spec import TargetSpec
@@ -47,21 +48,6 @@ def identity_script(
 IDENTITY_SCRIPT = identity_script()
 
 
-@dataclass(frozen=True)
-class Probe:
-    """What the grader learnt of one target."""
-
-    spec: str
-    status: str  # ok | unreachable | timeout
-    error: str = ""
-    nonce: str = ""  # found inside the target (/proc/1/environ)
-    label_nonce: str = ""  # found outside, on the container (docker targets)
-    hostname: str = ""
-    machine_id: str = ""
-    host_keys: str = ""  # sha256 of the ssh host public keys, '' when there are none
-    identified: bool = False  # the values inside were read
-
-
 def look_outside(target: TargetSpec) -> Probe:
     """What can be known of a target without entering it; never raises for its faults.
 
@@ -74,10 +60,10 @@ def look_outside(target: TargetSpec) -> Probe:
             continue
         outside = _inspect(node.name)
         if isinstance(outside, str):
-            return Probe(target.spec, "unreachable", outside)
+            return Probe(target.spec, ProbeStatus.UNREACHABLE, outside)
         if node is target.primary:
             label_nonce = outside.get(NONCE_LABEL, "")
-    return Probe(target.spec, "ok", label_nonce=label_nonce)
+    return Probe(target.spec, ProbeStatus.OK, label_nonce=label_nonce)
 
 
 def identify(found: Probe, output: str, error: str = "", *, timed_out: bool = False) -> Probe:
@@ -93,7 +79,7 @@ def identify(found: Probe, output: str, error: str = "", *, timed_out: bool = Fa
         why = error or "the identity script printed nothing: is /bin/sh broken?"
         return replace(
             found,
-            status="timeout" if timed_out else "unreachable",
+            status=ProbeStatus.TIMEOUT if timed_out else ProbeStatus.UNREACHABLE,
             error=clean_text(f"{found.spec}: {why}", 300),
         )
     values = parse_dump(output)

@@ -16,14 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import yaml
 
-from checker.environments import container_name, student_slug
+from checker.classroom.model import Roster, Student
 from checker.errors import TargetError, UsageError
 from checker.spec import parse_spec
 
@@ -36,47 +35,6 @@ ID_LIMIT = 128
 
 class RosterError(UsageError):
     """The roster is unreadable or a row is invalid; the message names file and line."""
-
-
-@dataclass(frozen=True)
-class Student:
-    """One learner of the class."""
-
-    id: str
-    name: str = ""
-    email: str = ""
-    section: str = ""
-    lms_id: str = ""
-    target: str = ""  # explicit target spec; empty means the class container
-    line: int = 0  # where the row is in the roster, for messages
-
-    @property
-    def slug(self) -> str:
-        """A name safe in paths, container names and URLs, derived from the id.
-
-        >>> Student("../../x").slug
-        'x'
-        >>> Student("a;rm -rf /").slug
-        'a-rm-rf'
-        """
-        return student_slug(self.id)
-
-    @property
-    def managed(self) -> bool:
-        """True when `lab class up` makes this learner's environment (no target given)."""
-        return not self.target
-
-    def spec(self, lab_id: str) -> str:
-        """The target to grade: the roster's, or the class container of this lab."""
-        return self.target or f"docker://{container_name(lab_id, self.id)}"
-
-
-@dataclass(frozen=True)
-class Roster:
-    """The validated roster."""
-
-    path: Path
-    students: tuple[Student, ...]
 
 
 def load_roster(path: Path) -> Roster:

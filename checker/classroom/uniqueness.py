@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
-from checker.exports.grades import GradeRow
+from checker.classroom.model import GradeRow, GradeStatus
 from checker.spec import parse_spec
 
 
@@ -40,20 +40,20 @@ def flag_collisions(rows: Sequence[GradeRow]) -> list[GradeRow]:
     """
     owners: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in rows:
-        if row.judged or row.status == "mismatch":
+        if row.judged or row.status == GradeStatus.MISMATCH:
             for kind, value in _values(row).items():
                 if value:
                     owners[kind, value].append(row.student)
     flagged = []
     for row in rows:
         flags = list(row.flags)
-        if row.judged or row.status == "mismatch":
+        if row.judged or row.status == GradeStatus.MISMATCH:
             for kind, value in _values(row).items():
                 others = [s for s in owners.get((kind, value), []) if s != row.student]
                 if value and others:
                     shown = value if kind in ("hostname", "target") else value[:12] + "..."
                     flags.append(f"{kind} {shown!r} is also {', '.join(others[:5])}'s")
-        if row.status == "mismatch" and row.nonce_owner:
+        if row.status == GradeStatus.MISMATCH and row.nonce_owner:
             flags.append(f"graded environment belongs to {row.nonce_owner}")
         flagged.append(replace(row, flags=tuple(flags)))
     return flagged

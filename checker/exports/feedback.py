@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from html import escape
 
-from checker.exports.grades import GradeRow
+from checker.classroom.model import GradeRow, GradeStatus
 from checker.manifest import Lab
-from checker.report import clean_text
+from checker.report import TaskStatus, clean_text
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 _STYLE = """
@@ -23,17 +23,18 @@ table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3em .6em;ver
 tr.passed td.mark{color:#1a7f1a}tr.failed td.mark{color:#b00}tr.error td.mark{color:#777}
 pre{white-space:pre-wrap;margin:0}.hint{color:#7a5b00}
 """
-_MARK = {"passed": "✔", "failed": "✘", "error": "!"}
+_MARK = {TaskStatus.PASSED: "✔", TaskStatus.FAILED: "✘", TaskStatus.ERROR: "!"}
 # What the student reads when their row was not graded; the grader's own error may name the
 # classmate whose environment this was (mismatch), so it is never copied here.
 _NOT_GRADED = {
-    "mismatch": "This environment could not be confirmed as yours, so it was not graded. "
-    "Ask your instructor.",
-    "unreachable": "Your environment could not be reached when grading ran; it was not graded "
-    "and no points were taken. Ask your instructor.",
-    "timeout": "Your environment did not answer in time when grading ran; it was not graded "
-    "and no points were taken. Ask your instructor.",
-    "error": "Your environment could not be graded; no points were taken. Ask your instructor.",
+    GradeStatus.MISMATCH: "This environment could not be confirmed as yours, so it was not "
+    "graded. Ask your instructor.",
+    GradeStatus.UNREACHABLE: "Your environment could not be reached when grading ran; it was "
+    "not graded and no points were taken. Ask your instructor.",
+    GradeStatus.TIMEOUT: "Your environment did not answer in time when grading ran; it was not "
+    "graded and no points were taken. Ask your instructor.",
+    GradeStatus.ERROR: "Your environment could not be graded; no points were taken. Ask your "
+    "instructor.",
 }
 
 
@@ -51,10 +52,9 @@ def feedback_page(lab: Lab, row: GradeRow, *, run: str = "") -> str:
         f"<h1>{_text(lab.title)}</h1>",
         f"<p>Feedback for <b>{who}</b>{' — ' + _text(run) if run else ''}</p>",
     ]
-    if not row.judged or row.status == "mismatch":
-        parts.append(
-            f"<p><b>Not graded.</b> {_NOT_GRADED.get(row.status, _NOT_GRADED['error'])}</p>"
-        )
+    if not row.judged or row.status == GradeStatus.MISMATCH:
+        why = _NOT_GRADED.get(row.status, _NOT_GRADED[GradeStatus.ERROR])
+        parts.append(f"<p><b>Not graded.</b> {why}</p>")
     else:
         parts.append(f"<p>Score: <b>{row.score}/{row.max_score}</b></p>")
         parts.append(_tasks(row))
@@ -73,7 +73,7 @@ def _tasks(row: GradeRow) -> str:
         if task.hidden:
             continue
         detail = ""
-        if task.status != "passed":
+        if task.status != TaskStatus.PASSED:
             if task.message:
                 detail += f"<pre>{_text(task.message, 1000)}</pre>"
             if task.hint:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checker.exports.grades import GradeRow
-from checker.report import clean_text
+from checker.classroom.model import GradeRow, GradeStatus
+from checker.report import TaskStatus, clean_text
 
 OUTPUT_LIMIT = 4000
 
@@ -23,9 +23,9 @@ def gradescope_results(row: GradeRow) -> dict[str, Any]:
     """Return the results.json document of one student."""
     tests = []
     for task in row.report.tasks:
-        passed = task.status == "passed" and row.status == "graded"
-        output = task.message if task.status != "passed" else ""
-        if task.status == "error" and not output:
+        passed = task.status == TaskStatus.PASSED and row.status == GradeStatus.GRADED
+        output = task.message if task.status != TaskStatus.PASSED else ""
+        if task.status == TaskStatus.ERROR and not output:
             output = row.error or "this task could not be checked"
         tests.append(
             {
@@ -49,8 +49,8 @@ def gradescope_results(row: GradeRow) -> dict[str, Any]:
 
 
 def _summary(row: GradeRow) -> str:
-    if row.status == "graded":
+    if row.status == GradeStatus.GRADED:
         return f"{row.report.lab}: {row.score}/{row.max_score} points"
-    if row.status == "mismatch":
+    if row.status == GradeStatus.MISMATCH:
         return f"{row.report.lab}: not graded as yours: {row.error}"
     return f"{row.report.lab}: your environment could not be graded ({row.status}): {row.error}"

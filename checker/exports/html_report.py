@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
 
-from checker.exports.grades import GradeRow
+from checker.classroom.model import GradeRow, GradeStatus
 from checker.manifest import Lab
-from checker.report import clean_text
+from checker.report import TaskStatus, clean_text
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
@@ -26,7 +26,7 @@ td.passed{background:#d6f5d6}td.failed{background:#f8d0d0}td.error{background:#e
 tr.unjudged td{color:#777}.hidden{font-style:italic}.flag{color:#a00}
 pre{white-space:pre-wrap;max-width:60em;margin:0}
 """
-_MARK = {"passed": "✔", "failed": "✘", "error": "!"}
+_MARK = {TaskStatus.PASSED: "✔", TaskStatus.FAILED: "✘", TaskStatus.ERROR: "!"}
 
 
 def _text(value: object, limit: int = 300) -> str:
@@ -73,7 +73,7 @@ def _matrix(lab: Lab, rows: Sequence[GradeRow]) -> str:
         cells = []
         for task in lab.tasks:
             result = tasks.get(task.id)
-            status = result.status if result and row.judged else "error"
+            status = result.status if result and row.judged else TaskStatus.ERROR
             title = _text(result.message, 500) if result and result.message else ""
             cells.append(f"<td class='{status}' title='{title}'>{_MARK[status]}</td>")
         identity = _text(row.nonce_status) + "".join(
@@ -132,13 +132,14 @@ def _unreachable(rows: Sequence[GradeRow]) -> str:
 
 
 def _flags(rows: Sequence[GradeRow]) -> str:
-    flagged = [row for row in rows if row.flags or row.status == "mismatch"]
+    flagged = [row for row in rows if row.flags or row.status == GradeStatus.MISMATCH]
     if not flagged:
         return "<h2>Anti-cheat</h2><p>No environment shared, copied or mismatched.</p>"
     items = "".join(
         f"<li><b>{_text(row.student)}</b>: "
         + "; ".join(
-            _text(flag) for flag in (*row.flags, *([row.error] if row.status == "mismatch" else []))
+            _text(flag)
+            for flag in (*row.flags, *([row.error] if row.status == GradeStatus.MISMATCH else []))
         )
         + "</li>"
         for row in flagged

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
-from checker.report import Report
+from checker.report import Report, TaskStatus
 
 # What XML 1.0 allows in a document (its `Char` production): every other code point (most C0
 # controls, lone surrogates, U+FFFE, U+FFFF) makes the file not well-formed, and ElementTree
@@ -42,8 +42,8 @@ def junit_xml(reports: Iterable[Report], names: Sequence[str] | None = None) -> 
             "testsuite",
             name=x(name),
             tests=str(len(report.tasks)),
-            failures=str(sum(task.status == "failed" for task in report.tasks)),
-            errors=str(sum(task.status == "error" for task in report.tasks)),
+            failures=str(sum(task.status == TaskStatus.FAILED for task in report.tasks)),
+            errors=str(sum(task.status == TaskStatus.ERROR for task in report.tasks)),
         )
         if report.error:
             ET.SubElement(suite, "properties").append(
@@ -58,8 +58,8 @@ def junit_xml(reports: Iterable[Report], names: Sequence[str] | None = None) -> 
                 name=x(task.id),
                 time=f"{duration:.3f}",
             )
-            if task.status in ("failed", "error"):
-                tag = "failure" if task.status == "failed" else "error"
+            if task.status in (TaskStatus.FAILED, TaskStatus.ERROR):
+                tag = "failure" if task.status == TaskStatus.FAILED else "error"
                 first = task.message.splitlines()[0] if task.message else task.status
                 detail = ET.SubElement(case, tag, message=x(first))
                 detail.text = x(f"{task.message}\nhint: {task.hint}" if task.hint else task.message)

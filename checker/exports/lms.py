@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from checker.classroom.model import GradeRow, GradeStatus
 from checker.exports.csvsafe import csv_text
-from checker.exports.grades import GradeRow
 from checker.manifest import Lab
+from checker.report import TaskStatus
 
 
 def gradebook_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
@@ -29,7 +30,7 @@ def gradebook_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
         *(f"task:{task_id}" for task_id in task_ids),
         "messages",
         "hostname",
-        "nonce",
+        "nonce_status",
         "flags",
         "error",
         "graded_at",
@@ -64,7 +65,9 @@ def _task_status(row: GradeRow, task_id: str) -> str:
 def _messages(row: GradeRow) -> str:
     """The first failure message of each task not passed (learner output: made safe later)."""
     return " | ".join(
-        task.message for task in row.report.tasks if task.status != "passed" and task.message
+        task.message
+        for task in row.report.tasks
+        if task.status != TaskStatus.PASSED and task.message
     )
 
 
@@ -111,7 +114,7 @@ def canvas_csv(lab: Lab, rows: Sequence[GradeRow]) -> str:
 def _feedback(row: GradeRow) -> str:
     if not row.judged:
         return f"not graded: {row.status} ({row.error})"
-    if row.status == "mismatch":
+    if row.status == GradeStatus.MISMATCH:
         return "0: the environment graded was not yours"
-    passed = [task.title for task in row.report.tasks if task.status == "passed"]
+    passed = [task.title for task in row.report.tasks if task.status == TaskStatus.PASSED]
     return f"{row.score}/{row.max_score}; passed: {', '.join(passed) or 'none'}"

@@ -20,6 +20,7 @@ import pytest
 from conftest import ECHO_COURSE, write_roster
 
 from checker import environments
+from checker.classroom import grader
 from checker.classroom.fleet import class_down
 from checker.classroom.identity import CLASS_LABEL, STUDENT_LABEL
 from checker.manifest import Lab, load_lab
@@ -366,3 +367,57 @@ def test_class_down_removes_a_class_in_parallel_and_says_how_far_it_is() -> None
     finally:
         for name in names:
             environments.remove(name)
+
+
+def test_targets_whose_names_say_time_are_unreachable_when_gone_not_timed_out(
+    tmp_path: Path,
+    lab_main,
+    cli,
+    echo_course: Path,
+    down_after: list[Lab],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lab = load_lab(ECHO_COURSE / "labs" / "echo")
+    down_after.append(lab)
+    config = tmp_path / "ssh_config"
+    config.write_text("Host runtime-host\n  HostName 127.0.0.1\n  Port 1\n")  # refuses
+    roster = write_roster(
+        tmp_path / "class.csv",
+        [
+            {"id": "s-runtime", "name": "", "email": "", "target": ""},
+            {"id": "s-downtime", "name": "", "email": "", "target": ""},
+            {"id": "s-uptime", "name": "", "email": "", "target": ""},
+            {"id": "ssh-user", "name": "", "email": "", "target": "ssh://runtime@127.0.0.1:1"},
+            {
+                "id": "ssh-host",
+                "name": "",
+                "email": "",
+                "target": f"ssh://learner@runtime-host?ssh_config={config}",
+            },
+        ],
+    )
+    assert cli.invoke(lab_main, ["class", "up", "echo", "--roster", str(roster)]).exit_code == 0
+    # s-runtime is stopped before grading; s-downtime while it is graded, right after the
+    # grader saw it running from outside and before its checks open a shell in it.
+    subprocess.run(["docker", "stop", "-t", "0", "k2c-echo-s-runtime"], check=True)
+    look = grader.look_outside
+
+    def look_then_stop(target):  # the real look, then a real stop
+        found = look(target)
+        if "k2c-echo-s-downtime" in str(target):
+            subprocess.run(["docker", "stop", "-t", "0", "k2c-echo-s-downtime"], check=True)
+        return found
+
+    monkeypatch.setattr(grader, "look_outside", look_then_stop)
+    out = tmp_path / "out"
+    result = cli.invoke(
+        lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out), "--timeout", "30"]
+    )
+    assert result.exit_code == 3, result.output
+    assert _rows(out) == {
+        "s-runtime": ("unreachable", 0),
+        "s-downtime": ("unreachable", 0),
+        "s-uptime": ("graded", 0),  # up and unsolved: "time" in an id changes nothing
+        "ssh-user": ("unreachable", 0),
+        "ssh-host": ("unreachable", 0),
+    }

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import ECHO_COURSE, make_report
 
+from checker.classroom.model import GradeRow
 from checker.classroom.output import OutsideOutput, inside, write_outputs
 from checker.exports.csvsafe import csv_text, safe_cell
 from checker.exports.feedback import feedback_page
-from checker.exports.grades import GradeRow
 from checker.exports.gradescope import gradescope_results
 from checker.exports.html_report import class_report_html
 from checker.exports.lms import canvas_csv, gradebook_csv, moodle_csv
@@ -303,3 +303,16 @@ def test_the_class_report_links_each_feedback_page() -> None:
     page = class_report_html(LAB, rows)
     assert "<a href='results/alice.html'>alice</a>" in page
     assert "<a href='results/a-rm-rf.html'>a;rm -rf /</a>" in page
+
+
+def test_the_gradebook_csv_names_the_nonce_status_column_for_what_it_holds() -> None:
+    rows = [
+        _row("ada", nonce="a" * 32, nonce_status="verified"),
+        _row("bob", nonce="b" * 32, nonce_status="mismatch", nonce_owner="ada"),
+    ]
+    read = {row["student"]: row for row in _imported(gradebook_csv(LAB, rows), "student").values()}
+    assert {student: row["nonce_status"] for student, row in read.items()} == {
+        "ada": "verified",
+        "bob": "mismatch",
+    }
+    assert "nonce" not in read["ada"]  # no column says "nonce" and holds something else

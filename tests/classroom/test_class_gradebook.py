@@ -10,9 +10,8 @@ from conftest import make_report
 
 from checker.classroom import identity
 from checker.classroom.gradebook import Gradebook
-from checker.classroom.grader import Outcome, verify_nonce
-from checker.classroom.probe import Probe
-from checker.classroom.roster import Student
+from checker.classroom.grader import verify_nonce
+from checker.classroom.model import Outcome, Probe, Student
 from checker.classroom.uniqueness import flag_collisions
 
 

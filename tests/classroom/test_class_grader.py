@@ -6,18 +6,19 @@ from dataclasses import replace
 
 from conftest import ECHO_COURSE, make_report
 
-from checker.classroom.grader import Outcome, _Run, classify, empty_report
+from checker.classroom.grader import _Run, classify, empty_report
 from checker.classroom.identity import ClassState
-from checker.classroom.probe import Probe
-from checker.classroom.roster import Student
+from checker.classroom.model import Outcome, Probe, Student
+from checker.errors import ErrorKind
 from checker.manifest import load_lab
 from checker.report import CheckResult, Report
 
 
-def _with_error(message: str) -> Report:
+def _with_error(message: str, kind: ErrorKind = ErrorKind.NONE) -> Report:
     report = make_report(passed=())
     task = report.tasks[0]
-    crashed = replace(task, status="error", checks=(CheckResult("t::x", "error", message),))
+    check = CheckResult("t::x", "error", message, error_kind=kind)
+    crashed = replace(task, status="error", checks=(check,))
     return replace(report, tasks=(crashed, *report.tasks[1:]))
 
 
@@ -27,17 +28,27 @@ def test_a_judged_report_is_graded_even_when_tasks_fail() -> None:
 
 
 def test_engine_errors_make_the_target_not_judged() -> None:
-    assert classify(_with_error("CommandTimeout: `cat /srv/banner` took over 10 s")) == "timeout"
-    assert classify(_with_error("DeadlineExceeded: budget used up")) == "timeout"
-    assert classify(_with_error("SessionLost: the shell died")) == "unreachable"
+    timeout, lost = ErrorKind.TIMEOUT, ErrorKind.UNREACHABLE  # as the plugin sets them
+    assert (
+        classify(_with_error("CommandTimeout: `cat /srv/banner` took over 10 s", timeout))
+        == "timeout"
+    )
+    assert classify(_with_error("DeadlineExceeded: budget used up", timeout)) == "timeout"
+    assert classify(_with_error("SessionLost: the shell died", lost)) == "unreachable"
 
 
 def test_ungradable_reports() -> None:
     lab = load_lab(ECHO_COURSE / "labs" / "echo")
     assert classify(empty_report(lab, "docker://x", "container 'x' is exited")) == "unreachable"
-    assert classify(empty_report(lab, "docker://x", "timed out after 30 s")) == "timeout"
+    assert (
+        classify(empty_report(lab, "docker://x", "timed out after 30 s", ErrorKind.TIMEOUT))
+        == "timeout"
+    )
     # A session that stopped before this target is no verdict: `--resume` grades it.
-    assert classify(empty_report(lab, "docker://x", "interrupted before every check ran")) is None
+    interrupted = empty_report(
+        lab, "docker://x", "interrupted before every check ran", ErrorKind.INTERRUPTED
+    )
+    assert classify(interrupted) is None
     assert all(
         task.status == "error" and task.points == 0
         for task in empty_report(lab, "docker://x", "gone").tasks
@@ -70,7 +81,14 @@ def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() 
     environ = f"K2C_NONCE={nonce}\0".encode().hex(" ")
     said = f"environ=\n {environ}\nhostname=\n 61\nmachine_id=\nhost_keys=\n"
     run.identified({"target": specs["ada"], "output": said, "error": ""})
-    run.identified({"target": specs["cy"], "output": "", "error": "TargetError: CommandTimeout: x"})
+    run.identified(
+        {
+            "target": specs["cy"],
+            "output": "",
+            "error": "TargetError: CommandTimeout: x",
+            "kind": "timeout",
+        }
+    )
     for spec in specs.values():  # bob's identity never arrived
         run.report(make_report(target=spec, passed=("banner", "motto")))
     outcomes = {o.student.id: (o.status, o.score, o.nonce_status) for o in run.outcomes}
@@ -79,3 +97,24 @@ def test_checks_that_passed_count_only_where_the_environment_said_whose_it_is() 
         "bob": ("error", 0, "unverified"),
         "cy": ("timeout", 0, "unverified"),
     }
+
+
+def test_the_kind_decides_never_the_message() -> None:
+    # A stopped container of student `s-runtime`: its name holds "time", it is still gone.
+    lab = load_lab(ECHO_COURSE / "labs" / "echo")
+    gone = empty_report(
+        lab,
+        "docker://k2c-echo-s-runtime",
+        "TargetUnreachable: docker://k2c-echo-s-runtime: container is not running",
+        ErrorKind.UNREACHABLE,
+    )
+    assert classify(gone) == "unreachable"
+    refused = _with_error(
+        "TargetUnreachable: ssh://runtime@timeserver: the shell did not start: "
+        "ssh: connect to host timeserver port 22: Connection refused",
+        ErrorKind.UNREACHABLE,
+    )
+    assert classify(refused) == "unreachable"
+    # ...and a timeout that says nothing of time is a timeout.
+    slow = _with_error("CommandTimeout: no answer to 'cat /srv/banner'", ErrorKind.TIMEOUT)
+    assert classify(slow) == "timeout"

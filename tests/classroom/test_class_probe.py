@@ -10,8 +10,8 @@ import pytest
 from checker import environments
 from checker.classroom.grader import verify_nonce
 from checker.classroom.identity import ClassState, seed
-from checker.classroom.probe import IDENTITY_SCRIPT, Probe, identify, look_outside
-from checker.classroom.roster import Student
+from checker.classroom.model import Probe, Student
+from checker.classroom.probe import IDENTITY_SCRIPT, identify, look_outside
 from checker.engine import connect, disconnect_all
 from checker.spec import parse_spec
 

@@ -18,8 +18,8 @@ from checker import environments
 from checker.classroom import identity
 from checker.classroom.grader import grade_class
 from checker.classroom.identity import ClassState
+from checker.classroom.model import Student
 from checker.classroom.probe import identify, look_outside
-from checker.classroom.roster import Student
 from checker.engine import connect, disconnect_all
 from checker.examiner import Examiner, container
 from checker.manifest import Lab, load_course

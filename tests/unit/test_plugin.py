@@ -5,16 +5,20 @@ These run real pytest sessions against `local://` with testinfra's local backend
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from checker.classroom.grader import classify
+from checker.errors import ErrorKind
 from checker.manifest import ManifestError, load_lab
 from checker.report import Report
 from checker.runner import run_checks
 from checker.spec import parse_spec
 
-MARKER_FILE = "/tmp/k2c-plugin-test-marker"
+# One per run: people running this suite at once on one machine must not share it.
+MARKER_FILE = f"/tmp/k2c-plugin-test-marker-{os.getpid()}"
 
 
 def write_checks(root: Path, body: str) -> Path:
@@ -157,3 +161,42 @@ def test_each_node_answers(hosts):
         ("listener", "passed", ""),
         ("secret", "passed", ""),
     ]
+
+
+def test_an_unreachable_target_is_reported_as_such_whatever_its_name_says(
+    scratch_course: Path,
+) -> None:
+    # ssh to a port where nothing listens, as a user whose name holds "time": refused at once.
+    lab_dir = write_checks(scratch_course, CHECKS)
+    [report] = run_checks(load_lab(lab_dir), [parse_spec("ssh://runtime@127.0.0.1:1")])
+    assert not report.gradable
+    assert "runtime" in report.error
+    assert report.error_kind == ErrorKind.UNREACHABLE
+    assert classify(report) == "unreachable"
+
+
+def test_a_check_that_times_out_carries_the_kind_of_its_error(scratch_course: Path) -> None:
+    lab_dir = write_checks(
+        scratch_course,
+        """
+@pytest.mark.task("greeting")
+def test_slow(host):
+    host.run("sleep 5", timeout=0.5)
+
+@pytest.mark.task("listener")
+def test_broken(host):
+    raise RuntimeError("the check's own bug, timed or not")
+
+@pytest.mark.task("secret")
+def test_fine(host):
+    assert host.run("true").rc == 0
+""",
+    )
+    [report] = run_checks(load_lab(lab_dir), [parse_spec("local://")], include_hidden=True)
+    kinds = {task.id: (task.status, task.checks[0].error_kind) for task in report.tasks}
+    assert kinds == {
+        "greeting": ("error", ErrorKind.TIMEOUT),
+        "listener": ("error", ErrorKind.NONE),
+        "secret": ("passed", ErrorKind.NONE),
+    }
+    assert classify(report) == "timeout"

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from rich.console import Console
 
+from checker.errors import ErrorKind
 from checker.exports.junit import junit_xml
-from checker.report import CheckResult, Evidence, Report, TaskResult, clean_text
+from checker.report import (
+    CheckOutcome,
+    CheckResult,
+    Evidence,
+    Report,
+    TaskResult,
+    TaskStatus,
+    clean_text,
+)
 
 HOSTILE = "<script>alert(1)</script>\x1b[31m=cmd|' /C calc'!A0\x07 \udcff"
 
@@ -82,3 +93,40 @@ def test_junit_is_well_formed_whatever_characters_the_learner_or_roster_used() -
         assert failure is not None
         assert failure.get("message") == "found: red, bad" + "\ufffd" * 5
         assert root.find(".//property").get("value") == "gone" + "\ufffd" * 5
+
+
+def test_statuses_serialise_as_the_words_they_always_were() -> None:
+    report = sample()
+    data = json.loads(json.dumps(report.to_dict()))
+    assert [task["status"] for task in data["tasks"]] == ["passed", "failed"]
+    assert data["tasks"][1]["checks"][0]["outcome"] == "failed"
+    assert (data["schema_version"], data["error_kind"]) == (2, "")
+    assert data["tasks"][1]["checks"][0]["error_kind"] == ""
+    again = Report.from_dict(data)
+    assert again == report
+    assert again.tasks[1].status is TaskStatus.FAILED
+    assert again.tasks[1].checks[0].outcome is CheckOutcome.FAILED
+
+
+def test_the_kind_of_an_unjudged_report_round_trips() -> None:
+    report = replace(sample(), gradable=False, error="no answer", error_kind=ErrorKind.TIMEOUT)
+    assert Report.from_dict(json.loads(json.dumps(report.to_dict()))).error_kind == "timeout"
+
+
+def test_a_version_1_report_is_still_read() -> None:
+    # As `lab check --json` wrote it before kinds: the error's type led its message.
+    check = {"nodeid": "t::a", "outcome": "error", "message": "CommandTimeout: no answer",
+             "duration": 1.0, "evidence": []}  # fmt: skip
+    task = {"id": "a", "title": "A", "status": "error", "points": 0, "max_points": 1,
+            "hint": "", "hidden": False, "checks": [check]}  # fmt: skip
+    v1 = {"lab": "l", "target": "docker://s-runtime", "tasks": [task], "lab_uuid": "u",
+          "gradable": True, "error": "", "schema_version": 1, "extra": {}}  # fmt: skip
+    report = Report.from_dict(v1)
+    assert (report.schema_version, report.error_kind) == (1, ErrorKind.NONE)
+    assert report.tasks[0].checks[0].error_kind == ErrorKind.TIMEOUT
+    gone = Report.from_dict(
+        {**v1, "tasks": [], "gradable": False, "error": "TargetUnreachable: s-runtime is gone"}
+    )
+    assert gone.error_kind == ErrorKind.UNREACHABLE  # "time" in a name says nothing
+    cut = Report.from_dict({**v1, "error": "interrupted before every check ran"})
+    assert cut.error_kind == ErrorKind.INTERRUPTED
