@@ -17,23 +17,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from checker import environments
-from checker.classroom import identity
-from checker.errors import LabError, TargetError, UsageError
+from checker import environments, learner
+from checker.errors import LabError, TargetError, UsageError, target_error
 from checker.exitcodes import ExitCode
-from checker.machines import MachineError, Vagrant, load_machines, machine_for
+from checker.learner import UnknownLab
 from checker.manifest import Course, Lab, Limits, load_course
 from checker.paths import repo_root
 from checker.progress import ProgressStore
 from checker.reach import ensure_reachable
-from checker.runner import ENGINES, run_checks
-from checker.selftest import SOURCES, VANTAGES, selftest, selftest_on_target
-from checker.solve import apply_steps
+from checker.runner import ENGINES
+from checker.selftest import SOURCES, VANTAGES
 from checker.spec import TargetSpec, parse_spec
-
-
-class UnknownLab(UsageError):
-    """A lab or task id the course does not have."""
 
 
 class NoSolutions(UsageError):
@@ -108,10 +102,7 @@ def _course() -> Course:
 
 
 def _lab(lab_id: str) -> Lab:
-    try:
-        return _course().lab(lab_id)
-    except KeyError:
-        raise UnknownLab(f"unknown lab {lab_id!r}: `lab list` shows the course's labs") from None
+    return learner.find_lab(lab_id)
 
 
 def _complete_lab(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -173,7 +164,7 @@ def _progress(ctx: click.Context, what: str) -> Iterator[Callable[[str], None]]:
 
 def _target(lab: Lab, spec: str | None) -> TargetSpec:
     """The target named on the command line, parsed (a malformed one exits 3), or the default."""
-    return parse_spec(spec or f"docker://{environments.container_name(lab.id)}")
+    return parse_spec(spec) if spec else learner.default_target(lab)
 
 
 target_option = click.option(
@@ -351,26 +342,12 @@ def start(ctx: click.Context, lab_id: str, vm: bool, memory: str | None, pids: i
     if vm:
         _start_vm(ctx, lab)
         return
-    if lab.environment.vm:
-        raise MachineError(
-            f"lab {lab.id!r} runs on a whole machine: `lab start {lab.id} --vm` "
-            f"(machine {lab.environment.vm!r} of machines.yaml)"
-        )
     _start(ctx, lab, limits_of(lab, memory, pids))
 
 
-def _vagrant() -> tuple[Vagrant, Path]:
-    root = repo_root()
-    return Vagrant(root), root / "machines.yaml"
-
-
 def _start_vm(ctx: click.Context, lab: Lab) -> None:
-    vagrant, path = _vagrant()
-    machine = machine_for(lab, load_machines(path))
-    with _progress(ctx, f"vagrant up {machine.name}") as progress:
-        vagrant.up(machine.name)
-        progress("vagrant ssh-config")
-        target = vagrant.target(machine.name, repo_root() / ".vagrant" / "k2c")
+    with _progress(ctx, f"starting the VM of {lab.id}") as progress:
+        machine, target = learner.start_vm(lab, progress=progress)
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} runs on VM [cyan]{machine.name}[/] ({machine.box})")
     out.print(f"  work in it:   vagrant ssh {machine.name}")
@@ -387,16 +364,8 @@ def _stop_resident(lab: Lab) -> None:
 
 
 def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
-    # Every environment carries its own nonce, so work copied from another one can be told apart.
-    seed = identity.seed()
     with _progress(ctx, f"starting {lab.id}") as progress:
-        target = environments.start(
-            lab,
-            environment=seed.environment,
-            labels=seed.labels,
-            progress=progress,
-            limits=limits,
-        )
+        target = learner.start(lab, progress=progress, limits=limits)
     name = target.name
     out = _out(ctx)
     out.print(f"[green]✔[/] {escape(lab.title)} is running in container [cyan]{name}[/]")
@@ -459,8 +428,6 @@ def check(
         if as_json or junit or engine != "persistent":
             raise click.UsageError("--watch shows a live table: no --json, --junit or --engine")
         _watch(ctx, lab, spec, tasks)
-    if engine == "testinfra":
-        ensure_reachable(chosen)  # testinfra connects lazily: it would report every check crashed
     # Every task over the persistent engine: a resident checker left by an earlier check answers
     # with a fresh cycle on its open shell; without one, check here and leave one behind.
     resident = engine == "persistent" and not tasks and os.environ.get("K2C_RESIDENT") != "0"
@@ -469,14 +436,13 @@ def check(
         from checker import resident as residents
 
         report = residents.ask(lab, spec)
+        if report is not None and not report.gradable:
+            ensure_reachable(chosen)  # say precisely why (missing, stopped, unreachable)
+            raise target_error(f"{spec}: {report.error}", report.error_kind)
     if report is None:
-        [report] = run_checks(lab, [chosen], engine=engine, in_process=True, tasks=tasks)
-        if resident and report.gradable:
+        report = learner.check(lab, chosen, engine=engine, in_process=True, tasks=tasks)
+        if resident:
             residents.spawn(lab, spec)
-    if not report.gradable:
-        # The fast path skipped this; now say precisely why (missing, stopped, unreachable).
-        ensure_reachable(chosen)
-        raise TargetError(f"{spec}: {report.error}")
     _record(lab, report)
     if junit:
         from checker.exports.junit import junit_xml
@@ -569,9 +535,7 @@ def hint(ctx: click.Context, lab_id: str, task_id: str | None) -> None:
 def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: str | None) -> None:
     """Apply the reference solution's steps to your environment."""
     lab = _lab(lab_id)
-    unknown = [task_id for task_id in task_ids if task_id not in {t.id for t in lab.tasks}]
-    if unknown:
-        raise UnknownLab(f"lab {lab.id!r} has no task {unknown[0]!r}")
+    tasks = learner.find_tasks(lab, task_ids) if task_ids else None
     if not lab.solutions_dir.parent.is_dir():
         raise NoSolutions(
             f"this copy of the course has no solutions/ folder ({lab.solutions_dir.parent}): "
@@ -579,10 +543,8 @@ def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: st
             f"For help, `lab hint {lab.id} TASK`; to see what passes, `lab check {lab.id}`."
         )
     chosen = _target(lab, target)
-    ensure_reachable(chosen)
-    tasks = [lab.task(task_id) for task_id in task_ids] if task_ids else None
     with _progress(ctx, f"solving {lab.id}") as progress:
-        apply_steps(lab, chosen, tasks, progress=lambda task: progress(task.title))
+        learner.solve(lab, chosen, tasks, progress=lambda task: progress(task.title))
     _out(ctx).print(f"[green]✔[/] applied the reference steps on {escape(chosen.spec)}")
 
 
@@ -620,14 +582,10 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
     """Remove the lab's environment (its container, or with --vm its VM)."""
     lab = _lab(lab_id)
     if vm:
-        vagrant, path = _vagrant()
-        machine = machine_for(lab, load_machines(path))
-        vagrant.destroy(machine.name)
-        _out(ctx).print(f"destroyed VM {machine.name}")
+        _out(ctx).print(f"destroyed VM {learner.finish_vm(lab)}")
         return
-    name = environments.container_name(lab.id)
     _stop_resident(lab)
-    removed = environments.remove(name)
+    name, removed = learner.finish(lab)
     what = (
         "environment (its nodes' containers, network and volumes)"
         if lab.environment.nodes
@@ -668,13 +626,15 @@ def selftest_(
     """Prove the lab: fresh fails, solved passes, each task's step matters."""
     lab = _lab(lab_id)
     with _progress(ctx, f"self-test of {lab.id}") as progress:
-        if target is not None:
-            if source != "solutions":
-                raise click.UsageError("--target proves the reference solutions only")
-            chosen = parse_spec(target)
-            ensure_reachable(chosen)
-            result = selftest_on_target(lab, chosen, engine=engine, progress=progress)
-        else:
-            result = selftest(lab, source=source, engine=engine, progress=progress, vantage=vantage)
+        if target is not None and source != "solutions":
+            raise click.UsageError("--target proves the reference solutions only")
+        result = learner.selftest(
+            lab,
+            source=source,
+            engine=engine,
+            vantage=vantage,
+            target=parse_spec(target) if target is not None else None,
+            progress=progress,
+        )
     _out(ctx).print(result)
     ctx.exit(ExitCode.OK if result.ok else ExitCode.CHECKS_FAILED)

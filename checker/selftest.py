@@ -20,13 +20,12 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.text import Text
 
-from checker import environments
+from checker import environments, learner
 from checker.errors import TargetError
 from checker.guide import guide_commands
 from checker.manifest import Lab
 from checker.reach import run_script
-from checker.report import Report, clean_text
-from checker.runner import run_checks
+from checker.report import Report, TaskStatus, clean_text
 from checker.solve import step_script
 from checker.spec import TargetSpec, parse_spec
 
@@ -128,7 +127,7 @@ def selftest(
     progress: Callable[[str], None] = lambda _: None,
     vantage: str = "both",
 ) -> SelftestResult:
-    """Run the self-test of a lab on fresh containers of the local Docker engine.
+    """Run the self-test of a lab on fresh environments started as `lab start` starts them.
 
     Args:
         lab: the lab.
@@ -154,7 +153,7 @@ def selftest(
 
     def prepare(index: int) -> None:
         result, name = results[index], names[index]
-        environments.start(lab, name, labels={"org.kernel-to-cloud.selftest": "1"})
+        learner.start(lab, name, labels={"org.kernel-to-cloud.selftest": "1"})
         for task_id in result.case.steps:
             code, _, err = run_script(targets[index], steps[task_id])
             if code != 0:
@@ -168,7 +167,7 @@ def selftest(
             list(pool.map(prepare, range(len(results))))
         judged = "inside" if vantage == "inside" else "outside"
         progress(f"running the checks on every case, from {judged}")
-        reports = run_checks(
+        reports = learner.check_all(
             lab,
             targets,
             engine=engine,
@@ -180,7 +179,7 @@ def selftest(
         if vantage == "both":
             progress("running the checks on every case again, from inside")
             others = list(
-                run_checks(
+                learner.check_all(
                     lab,
                     targets,
                     engine=engine,
@@ -242,7 +241,7 @@ def selftest_on_target(
     steps = {task.id: step_script(lab, task) for task in lab.tasks}
 
     def check(result: CaseResult, tasks: tuple[str, ...] = ()) -> None:
-        [report] = run_checks(
+        [report] = learner.check_all(
             lab,
             [target],
             engine=engine,
@@ -297,10 +296,10 @@ def _judge(result: CaseResult, report: Report) -> None:
     status = {task.id: task for task in report.tasks}
     for task_id in result.case.must_pass:
         task = status[task_id]
-        if task.status != "passed":
+        if task.status != TaskStatus.PASSED:
             result.problems.append(f"{task_id} should pass but {task.status}: {task.message}")
     for task_id in result.case.must_fail:
         task = status[task_id]
-        if task.status != "failed":
+        if task.status != TaskStatus.FAILED:
             detail = f": {task.message}" if task.message else ""
             result.problems.append(f"{task_id} should fail but {task.status}{detail}")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker import environments
+from checker import environments, notebook
+from checker.classroom.identity import NONCE_ENV, NONCE_LABEL, NONCE_PATTERN
 from checker.cli import main
 from checker.exitcodes import ExitCode
 from checker.manifest import load_lab
@@ -97,3 +98,34 @@ def test_the_selftest_catches_a_step_that_solves_two_tasks(scratch_course: Path)
     assert problems["without greeting: every step but its own"][0].startswith(
         "greeting should fail but passed"
     )
+
+
+def _nonces(name: str) -> tuple[str, str]:
+    """The nonce of a container: in its label (outside) and its PID 1 environment (inside)."""
+    container = environments.client().containers.get(name)
+    env = dict(item.split("=", 1) for item in container.attrs["Config"]["Env"] or [])
+    return container.labels.get(NONCE_LABEL, ""), env.get(NONCE_ENV, "")
+
+
+def test_the_notebook_starts_an_environment_as_lab_start_does(
+    cli: CliRunner, fixture_course: Path
+) -> None:
+    try:
+        assert cli.invoke(main, ["start", "demo"]).exit_code == ExitCode.OK
+        by_cli = _nonces("k2c-demo")
+        assert notebook.start("demo") == "docker://k2c-demo"
+        by_notebook = _nonces("k2c-demo")
+        # Both seed a fresh nonce, the same inside and outside.
+        assert NONCE_PATTERN.match(by_cli[0])
+        assert by_cli[0] == by_cli[1]
+        assert NONCE_PATTERN.match(by_notebook[0])
+        assert by_notebook[0] == by_notebook[1]
+        assert by_notebook[0] != by_cli[0]
+        report = notebook.check("demo")
+        assert (report.score, report.max_score) == (0, 5)
+        notebook.solve("demo", tasks=["greeting"])
+        assert notebook.check("demo").score == 2
+        assert [task.id for task in notebook.hint("demo")] == ["greeting", "listener"]
+    finally:
+        notebook.finish("demo")
+    assert environments.container_state("k2c-demo") is None
