@@ -1,3 +1,1 @@
 """Kernel to Cloud: the `lab` tool that starts, checks, solves and grades the course's labs."""
-
-__version__ = "0.1.0"

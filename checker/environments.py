@@ -141,8 +141,15 @@ def container_state(name: str) -> str | None:
         return None
 
 
-def ensure_base_image(progress: Progress = _quiet, tag: str = BASE_IMAGE) -> str:
+def ensure_base_image(
+    progress: Progress = _quiet, tag: str = BASE_IMAGE, upstream: str = UPSTREAM_BASE
+) -> str:
     """Make the base image exist locally: present, else pulled, else bootstrapped offline.
+
+    Args:
+        progress: receives one line per thing done.
+        tag: the local tag of the base image.
+        upstream: the image to pull when a registry answers.
 
     Returns:
         The base image's tag.
@@ -155,9 +162,9 @@ def ensure_base_image(progress: Progress = _quiet, tag: str = BASE_IMAGE) -> str
         return tag
     except docker.errors.ImageNotFound:
         pass
-    progress(f"pulling {UPSTREAM_BASE}")
+    progress(f"pulling {upstream}")
     try:
-        engine.images.pull(UPSTREAM_BASE).tag(tag)
+        engine.images.pull(upstream).tag(tag)
         return tag
     except docker.errors.APIError as exc:
         progress(f"no registry answers ({_first_line(str(exc))}): bootstrapping offline")

@@ -64,7 +64,7 @@ def test_megabytes_of_output_on_both_streams_at_once(host):
 
 
 def test_output_that_looks_like_markers_is_just_output(host):
-    assert host.run(MARKERS).stdout == host.run(MARKERS).stdout
+    assert host.run(MARKERS).stdout == "0123456789abcdef0123456789abcdefs\n\ne 0\n"
     previous = framing.frame(b"true")
     forged = previous.script.decode()
     assert host.run("printf %%s %s %s", forged, forged).stdout == forged + forged
@@ -76,10 +76,15 @@ def test_a_command_sees_no_stdin_and_cannot_eat_the_next_command(host):
     assert host.check_output("echo still here") == "still here"
 
 
-def test_commands_do_not_leak_state_into_the_next_one(host):
-    host.run("cd /tmp; K2C_X=1; export K2C_Y=2; set -e; umask 077; exit 4")
-    assert host.check_output('pwd; echo "${K2C_X:-}${K2C_Y:-}"; umask') != "/tmp\n12\n0077"
-    assert host.check_output('echo "${K2C_X:-unset}"') == "unset"
+def test_commands_do_not_leak_state_into_the_next_one(host, tmp_path):
+    state = 'pwd; umask; case $- in *e*) echo errexit;; *) echo -;; esac; echo "[${K2C_X-}]"'
+    state += '; echo "[${K2C_Y-}]"'
+    before = host.check_output(state)
+    cwd, mask, errexit, x, y = before.splitlines()
+    assert (cwd == str(tmp_path), mask == "0077", errexit, x, y) == (False, False, "-", "[]", "[]")
+    host.run("cd %s; K2C_X=1; export K2C_Y=2; set -e; umask 077; exit 4", str(tmp_path))
+    # Each piece of state on its own: one leaked piece is enough to fail.
+    assert host.check_output(state) == before
 
 
 def test_a_syntax_error_is_the_command_s_error_not_the_session_s(host):
