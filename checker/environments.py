@@ -58,7 +58,7 @@ def _quiet(_: str) -> None:
 
 @cache
 def client() -> Any:
-    """Return a Docker SDK client on a live engine.
+    """Return a Docker SDK client on a live Docker engine.
 
     Raises:
         DockerUnavailable: no Docker engine answers; the message says how to start one.
@@ -66,15 +66,15 @@ def client() -> Any:
     import docker
 
     try:
-        engine = docker.from_env(timeout=120)
-        engine.ping()
+        docker_client = docker.from_env(timeout=120)
+        docker_client.ping()
     except Exception as exc:
         where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
         raise DockerUnavailable(
             f"no Docker engine answers at {where}: start one "
             "(`sudo systemctl start docker`, or `sudo dockerd &`) and try again"
         ) from exc
-    return engine
+    return docker_client
 
 
 def container_name(lab_id: str, student: str | None = None) -> str:
@@ -156,15 +156,15 @@ def ensure_base_image(
     """
     import docker.errors
 
-    engine = client()
+    docker_client = client()
     try:
-        engine.images.get(tag)
+        docker_client.images.get(tag)
         return tag
     except docker.errors.ImageNotFound:
         pass
     progress(f"pulling {upstream}")
     try:
-        engine.images.pull(upstream).tag(tag)
+        docker_client.images.pull(upstream).tag(tag)
         return tag
     except docker.errors.APIError as exc:
         progress(f"no registry answers ({_first_line(str(exc))}): bootstrapping offline")

@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import ECHO_COURSE, make_report
 
 from checker.classroom.model import GradeRow
 from checker.classroom.output import OutsideOutput, inside, write_outputs
@@ -20,6 +19,7 @@ from checker.exports.html_report import class_report_html
 from checker.exports.lms import canvas_csv, gradebook_csv, moodle_csv
 from checker.manifest import load_lab
 from checker.report import clean_text
+from tests.classroom.conftest import ECHO_COURSE, make_report
 
 LAB = load_lab(ECHO_COURSE / "labs" / "echo")
 HOSTILE = (

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import ECHO_COURSE, make_report
-
 from checker.classroom.grader import _Run, classify, empty_report
 from checker.classroom.identity import ClassState
 from checker.classroom.model import Outcome, Probe, Student
 from checker.errors import ErrorKind
 from checker.manifest import load_lab
 from checker.report import CheckResult, Report
+from tests.classroom.conftest import ECHO_COURSE, make_report
 
 
 def _with_error(message: str, kind: ErrorKind = ErrorKind.NONE) -> Report:

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ECHO_COURSE, write_roster
 
 from checker import environments
 from checker.classroom import grader
@@ -26,6 +25,7 @@ from checker.classroom.identity import CLASS_LABEL, STUDENT_LABEL
 from checker.manifest import Lab, load_lab
 from checker.solve import apply_steps
 from checker.spec import parse_spec
+from tests.classroom.conftest import ECHO_COURSE, write_roster
 
 pytestmark = pytest.mark.docker
 REPO = Path(__file__).resolve().parents[2]

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_roster
 
 from checker.classroom.model import Student
 from checker.classroom.roster import RosterError, load_roster
+from tests.classroom.conftest import write_roster
 
 
 def test_csv_roster_gives_each_student_a_target(tmp_path: Path) -> None:

@@ -6,13 +6,12 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from conftest import make_report
-
 from checker.classroom import identity
 from checker.classroom.gradebook import Gradebook
 from checker.classroom.grader import verify_nonce
 from checker.classroom.model import Outcome, Probe, Student
 from checker.classroom.uniqueness import flag_collisions
+from tests.classroom.conftest import make_report
 
 
 def _outcome(student: str, status: str = "graded", **probe: str) -> Outcome:

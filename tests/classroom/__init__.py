@@ -1,0 +1,1 @@
+"""Tests of checker.classroom (roster, probe, grader, gradebook, commands) and its exports."""

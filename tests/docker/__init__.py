@@ -1,0 +1,1 @@
+"""The learner's loop and the offline base image, on the real Docker engine."""

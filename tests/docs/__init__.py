@@ -1,0 +1,1 @@
+"""The course site, its single-source guides and the lab notebooks."""

@@ -1,0 +1,1 @@
+"""Tests of checker.engine: shells, framing, sessions, the persistent backend."""

@@ -1,0 +1,1 @@
+"""Tests of checker's top-level modules (spec, cli, plugin, report, manifest, guide...)."""
