@@ -1,7 +1,7 @@
 """The classroom commands: `lab class up|down|list` and `lab grade`.
 
-The lead's `checker.cli` adds them to `lab` with `main.add_command(class_group)` and
-`main.add_command(grade)`; they also run on their own (tests build a group around them).
+`checker.cli` loads them only when one is asked for (`LabGroup.lazy`), so a learner's command
+never pays for the gradebook and the exporters; they also run on their own.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _roster(ctx: click.Context, path: Path) -> Roster:
     try:
         return load_roster(path)
     except RosterError as exc:
-        _fail(ctx, str(exc), ExitCode.USAGE)
+        _fail(ctx, str(exc), exc.exit_code)
 
 
 roster_option = click.option(
