@@ -1,5 +1,5 @@
 """The project's tests, their tree mirroring checker/.
 
-engine/, classroom/ and unit/ (checker's top-level modules) test the package; docker/, docs/,
-selftests/ and bench/ prove the whole on the real engine.
+engine/, classroom/, examiner/ and unit/ (checker's top-level modules) test the package;
+docker/, docs/, selftests/, vm/ and bench/ prove the whole on the real engine.
 """

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from liars import FOOLED, KITS
 
 from checker import environments
 from checker.classroom import identity
@@ -27,6 +26,7 @@ from checker.reach import run_script
 from checker.runner import run_checks
 from checker.solve import step_script
 from checker.spec import TargetSpec
+from tests.examiner.liars import FOOLED, KITS
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = {lab.id: lab for lab in load_course(REPO).labs}

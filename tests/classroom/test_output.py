@@ -11,7 +11,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import write_roster
+
+from tests.classroom.conftest import write_roster
 
 pytestmark = pytest.mark.docker
 

@@ -9,11 +9,11 @@ checksums: a replaced binary is flagged.
 from pathlib import Path
 
 import pytest
-from conftest import docker
 
 from checker.manifest import load_lab
 from checker.runner import run_checks
 from checker.spec import parse_spec
+from tests.engine.conftest import docker
 
 pytestmark = pytest.mark.docker
 

@@ -1,0 +1,1 @@
+"""Tests of checker.examiner: lying tools planted in an environment earn nothing from lab grade."""

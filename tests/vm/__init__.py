@@ -1,0 +1,1 @@
+"""The Vagrantfile and machines.yaml, tested for real."""
