@@ -14,8 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from checker.exports.grades import GradeRow
-
+from checker.classroom.model import GradeRow
 from checker.exports.html_report import class_report_html
 from checker.manifest import load_lab
 from checker.report import CheckResult, Report, TaskResult
