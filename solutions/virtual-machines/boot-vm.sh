@@ -13,7 +13,7 @@ qemu-system-x86_64 \
   -display none -serial file:/root/vm/console.log \
   -daemonize -pidfile /root/vm/qemu.pid
 # Booting takes seconds (tens under emulation): wait until the guest's ssh answers.
-for _ in $(seq 180); do
+for _ in $(seq 300); do
   ssh -n -p 2222 -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=accept-new \
     root@127.0.0.1 true 2>/dev/null && break
   sleep 1
