@@ -5,4 +5,4 @@ lxc-create -n sys1 -t local -- \
 lxc-start -n sys1
 lxc-wait -n sys1 -s RUNNING -t 30
 lxc-info -n sys1
-ps -o pid,args --ppid "$(lxc-info -n sys1 -pH)"
+ps -e -o pid,ppid,args --forest
