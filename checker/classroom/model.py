@@ -171,6 +171,17 @@ class GradeRow:
     flags: tuple[str, ...] = ()  # anti-cheat findings, e.g. a hostname shared with another
 
     @property
+    def trust(self) -> str:
+        """How far the grade can be trusted: `examined`, `inside`, or '' when not graded.
+
+        `examined`: from outside, with the grader's tools; `inside`: read in a machine the
+        learner controls.
+        """
+        if not self.judged:
+            return ""
+        return str(self.report.extra.get("trust", "inside"))
+
+    @property
     def judged(self) -> bool:
         """False when the target could not be graded (no grade should be entered for it)."""
         return self.status not in NOT_JUDGED

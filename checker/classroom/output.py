@@ -165,6 +165,7 @@ def _json_row(row: GradeRow) -> dict[str, object]:
         "max_score": row.max_score,
         "error": row.error,
         "nonce_status": row.nonce_status,
+        "trust": row.trust,
         "flags": list(row.flags),
         "graded_at": row.graded_at,
         "report": row.report.to_dict(),

@@ -102,6 +102,7 @@ def ensure_running() -> TargetSpec:
                 container.remove(force=True)
                 raise docker.errors.NotFound(name)
         except docker.errors.NotFound:
+            _remove_stale(engine, name)
             tag = ensure_image()
             try:
                 container = engine.containers.run(
@@ -123,6 +124,13 @@ def ensure_running() -> TargetSpec:
                 container = engine.containers.get(name)
         _wait_ready(container)
         return parse_spec(f"docker://{name}")
+
+
+def _remove_stale(engine: Any, current: str) -> None:
+    """Remove examiner containers of earlier images (their inputs changed since)."""
+    for old in engine.containers.list(all=True, filters={"label": LABEL}):
+        if old.name != current:
+            old.remove(force=True)
 
 
 def _wait_ready(container: Any) -> None:
@@ -171,3 +179,7 @@ def place(name: str) -> Place:
     else:
         cgroup = f"{parent.rstrip('/') or '/docker'}/{data['Id']}"
     return Place(init=pid, cgroup=cgroup, v2=v2)
+
+
+if __name__ == "__main__":  # python -m checker.examiner.container: build the image ahead
+    print(ensure_image(lambda message: print(message, flush=True)))

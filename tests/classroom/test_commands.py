@@ -143,6 +143,11 @@ def test_a_class_of_34_is_graded_and_broken_targets_are_not_failed(
     assert len(list((out / "results").glob("*.json"))) == 34
     page = (out / "report.html").read_text()
     assert "Not graded (3)" in page
+    exported = json.loads((out / "gradebook.json").read_text())
+    trust = {row["student"]: row["trust"] for row in exported["grades"]}
+    assert {trust[i] for i in ids[:30]} | {trust[ids[33]]} == {"examined"}
+    assert {trust[i] for i in ids[30:33]} == {""}  # not graded: no verdict to trust
+    assert "trust" in (out / "gradebook.csv").read_text().splitlines()[0].split(",")
 
 
 def test_a_killed_run_keeps_its_rows_and_resume_grades_the_rest(
