@@ -146,6 +146,10 @@ def selftest(
     )
     results = [CaseResult(case) for case in cases(lab, scope)]
     environments.build_image(lab, progress)
+    if vantage != "inside":
+        from checker.examiner.container import ensure_running
+
+        ensure_running()
     names = [
         environments.container_name(lab.id, f"selftest-{index}") for index in range(len(results))
     ]

@@ -30,6 +30,7 @@ from checker.classroom.output import GRADEBOOK, OutputError, check_output, insid
 from checker.classroom.roster import RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
 from checker.cli import limit_options, limits_of
+from checker.examiner.container import ExaminerUnavailable
 from checker.exitcodes import ExitCode
 from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
@@ -290,6 +291,8 @@ def grade(
                 )
             except KeyboardInterrupt:
                 interrupted = True
+            except ExaminerUnavailable as exc:
+                _fail(ctx, f"cannot examine from outside: {exc}", ExitCode.TARGET_ERROR)
         if not interrupted:
             book.finish_run(run_id)
         rows = flag_collisions(book.rows(run_id, lab.id))

@@ -266,11 +266,17 @@ def grade_class(
 
     Raises:
         ManifestError: the lab's checks are broken (nothing can be graded).
+        ExaminerUnavailable: the examiner container could not be built or started.
         KeyboardInterrupt: interrupted; outcomes handed on so far stand, the rest are not made.
     """
     jobs = jobs or default_jobs()
     run = _Run(lab, list(students), state, on_outcome)
     specs = list(run.by_spec)
+    if vantage == "outside" and any(spec.startswith("docker://") for spec in specs):
+        from checker.examiner.container import ensure_running
+
+        # Built and started once, before any target's clock starts (about 50 s the first time).
+        ensure_running()
     batch_max = max(1, -(-len(specs) // max(1, jobs)))
     with (
         ThreadPoolExecutor(
