@@ -164,6 +164,7 @@ class LabRun:
         self._evidence: list[Evidence] = []  # commands the running check sent
         self.vantage: str = config.getoption("--lab-vantage")
         self._examiners: dict[str, Any] = {}
+        self._examiner_host: Any = None
         self._inside_used: set[str] = set()  # targets a check reached through their own shell
 
     def examiner(self, target: TargetSpec) -> Any:
@@ -188,8 +189,10 @@ class LabRun:
 
             try:
                 place = container.place(target.name)
-                examiner_node = container.ensure_running().primary
-                host = self._recording(open_node(examiner_node, self.engine))
+                if self._examiner_host is None:  # one shell in the examiner for every target
+                    examiner_node = container.ensure_running().primary
+                    self._examiner_host = self._recording(open_node(examiner_node, self.engine))
+                host = self._examiner_host
             except (container.ExaminerUnavailable, EngineError) as exc:
                 self.unreachable[spec] = (clean_text(f"TargetError: {exc}", 300), exc.kind)
                 raise target_error(*self.unreachable[spec]) from None

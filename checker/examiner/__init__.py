@@ -97,9 +97,15 @@ class Examiner:
             raise ValueError(f"an environment's path must be absolute: {path!r}")
         return self.root + path
 
-    def read(self, path: str) -> str | None:
-        """Text of the learner's file ``path``, or None when it cannot be read."""
-        result = self.run("cat %s", self.path(path))
+    def read(self, path: str, limit: int = 1 << 22) -> str | None:
+        """Text of the learner's regular file ``path`` (at most ``limit`` bytes), or None.
+
+        A FIFO, a device or a directory planted there reads as None: it can neither hang the
+        examiner nor pass for a file.
+        """
+        result = self.run(
+            f"test -f %s && head -c {int(limit)} %s", self.path(path), self.path(path)
+        )
         return result.stdout if result.rc == 0 else None
 
     def exists(self, path: str, kind: str = "e") -> bool:

@@ -21,7 +21,7 @@ from checker.classroom.model import Student
 from checker.classroom.probe import identify, look_outside
 from checker.engine import connect, disconnect_all
 from checker.examiner import Examiner, container
-from checker.manifest import Lab, load_course
+from checker.manifest import Lab, load_course, load_lab
 from checker.reach import run_script
 from checker.runner import run_checks
 from checker.solve import step_script
@@ -115,3 +115,23 @@ def test_a_bind_mount_over_proc_1_environ_does_not_change_the_nonce_read(
     )
     assert outcome.nonce_status == "verified"
     assert outcome.flags == ()
+
+
+def test_one_examiner_shell_serves_a_batch_and_records_each_command_once(
+    cleanup: list[str],
+) -> None:
+    """Ten checks of three commands each, on two plain containers in one session, outside."""
+    lab = load_lab(REPO / "bench" / "course" / "labs" / "bench-examiner")
+    names = [f"k2c-i12-plain-{n}" for n in range(2)]
+    cleanup += names
+    for name in names:
+        environments.remove(name)
+        environments.client().containers.run(
+            environments.BASE_IMAGE, ["sleep", "infinity"], name=name, detach=True
+        )
+    reports = run_checks(lab, [f"docker://{name}" for name in names], vantage="outside")
+    for report in reports:
+        assert report.score == report.max_score, [(t.id, t.message) for t in report.tasks]
+        assert report.extra["trust"] == "examined"
+        counts = {check.nodeid: len(check.evidence) for t in report.tasks for check in t.checks}
+        assert set(counts.values()) == {3}, counts
