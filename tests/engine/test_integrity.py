@@ -6,6 +6,7 @@ learner's PATH is never run), and every tool the checks use is verified against 
 checksums: a replaced binary is flagged.
 """
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,10 @@ LAB = Path(__file__).resolve().parents[2] / "bench" / "course" / "labs" / "bench
 LIAR = "printf '#!/bin/sh\\nexit 1\\n' > /usr/local/sbin/grep && chmod +x /usr/local/sbin/grep"
 
 
+def _exec(name: str, script: str) -> None:
+    subprocess.run(["docker", "exec", name, "sh", "-c", script], check=True, timeout=60)
+
+
 def _filesystem(report) -> str:
     return next(task.status for task in report.tasks if task.id == "filesystem")
 
@@ -31,14 +36,14 @@ def test_ssh_verdicts_are_inside_with_a_fixed_path_and_replaced_tools_flagged(ss
     [honest] = run_checks(lab, [spec], vantage="outside")
     assert honest.extra["trust"] == "inside"
     assert honest.extra["flags"] == []
-    docker("exec", sshd.name, "sh", "-c", f"cp /usr/bin/ip /root/ip.saved && {LIAR}")
+    _exec(sshd.name, f"cp /usr/bin/ip /root/ip.saved && {LIAR}")
     try:
-        docker("exec", sshd.name, "sh", "-c", "printf x >> /usr/bin/ip")
+        _exec(sshd.name, "printf x >> /usr/bin/ip")
         [inside] = run_checks(lab, [spec], vantage="inside")
         [graded] = run_checks(lab, [spec], vantage="outside")
     finally:
         restore = "cp /root/ip.saved /usr/bin/ip; rm -f /usr/local/sbin/grep"
-        docker("exec", sshd.name, "sh", "-c", restore)
+        _exec(sshd.name, restore)
     assert _filesystem(inside) == "failed"  # lab check runs the learner's grep, first on PATH
     assert _filesystem(graded) == "passed"  # lab grade's fixed PATH never runs it
     assert graded.extra["trust"] == "inside"
