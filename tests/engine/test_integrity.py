@@ -14,7 +14,6 @@ import pytest
 from checker.manifest import load_lab
 from checker.runner import run_checks
 from checker.spec import parse_spec
-from tests.engine.conftest import docker
 
 pytestmark = pytest.mark.docker
 

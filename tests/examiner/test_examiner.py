@@ -25,7 +25,7 @@ from checker.manifest import Lab, load_course, load_lab
 from checker.reach import run_script
 from checker.runner import run_checks
 from checker.solve import step_script
-from checker.spec import TargetSpec
+from checker.spec import TargetSpec, parse_spec
 from tests.examiner.liars import FOOLED, KITS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,7 +129,7 @@ def test_one_examiner_shell_serves_a_batch_and_records_each_command_once(
         environments.client().containers.run(
             environments.BASE_IMAGE, ["sleep", "infinity"], name=name, detach=True
         )
-    reports = run_checks(lab, [f"docker://{name}" for name in names], vantage="outside")
+    reports = run_checks(lab, [parse_spec(f"docker://{name}") for name in names], vantage="outside")
     for report in reports:
         assert report.score == report.max_score, [(t.id, t.message) for t in report.tasks]
         assert report.extra["trust"] == "examined"
