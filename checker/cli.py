@@ -44,6 +44,7 @@ class LabGroup(click.Group):
     lazy: ClassVar[dict[str, str]] = {
         "class": "checker.classroom.commands:class_group",
         "grade": "checker.classroom.commands:grade",
+        "cluster": "checker.cluster_commands:cluster_group",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
