@@ -23,7 +23,7 @@ from pathlib import Path
 
 from checker.manifest import Lab, ManifestError
 from checker.report import Report, clean_text
-from checker.runner import pytest_argv
+from checker.runner import pycache, pytest_argv
 from checker.spec import TargetSpec
 
 # Collecting the checks and importing testinfra takes a few seconds on a loaded machine; a session
@@ -122,7 +122,13 @@ def _session(
         argv += ["-p", "checker.classroom.events", "--class-events", str(events)]
         if sys.platform.startswith("linux"):
             argv = [sys.executable, "-c", _LAUNCH, *argv]
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        # The check modules' rewritten bytecode is kept where `lab check` keeps it, so a batch
+        # does not compile them again; the source tree is never written.
+        env = {
+            **os.environ,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "PYTHONPYCACHEPREFIX": str(pycache()),
+        }
         output = folder / "output.txt"
         with output.open("w+b") as sink:
             # Its own process group, so one kill takes pytest and every `docker exec` it started.
