@@ -379,6 +379,11 @@ def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
             + ", ".join(f"CAP_{cap}" for cap in environments.PRIVILEGED_CAPS)
             + " and no seccomp/AppArmor profile, as the lab's kernel work needs"
         )
+    if lab.environment.devices:
+        from checker import devices
+
+        for decision in devices.of_environment(name):
+            out.print(f"  device:       {escape(str(decision))}")
     source = "the lab's" if limits == lab.environment.limits else "set on the command line"
     out.print(f"  limits:       {limits} ({source}; --memory and --pids change them)")
     out.print(f"  work in it:   docker exec -it {name} bash")

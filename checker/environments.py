@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -232,12 +232,16 @@ def build_image(lab: Lab, progress: Progress = _quiet) -> str:
     return tag
 
 
-def host_config(lab: Lab, limits: Limits | None = None) -> dict[str, Any]:
+def host_config(
+    lab: Lab, limits: Limits | None = None, devices: Sequence[str] = ()
+) -> dict[str, Any]:
     """The Engine API HostConfig that runs the lab's container as its manifest asks.
 
     Args:
         lab: the lab.
         limits: memory and processes allowed (default: the manifest's, or the defaults).
+        devices: host devices to pass through, each at the same path (`checker.devices`
+            decides which of the manifest's).
     """
     config = lab.environment
     limits = limits or config.limits
@@ -251,6 +255,7 @@ def host_config(lab: Lab, limits: Limits | None = None) -> dict[str, Any]:
         "cgroupns": config.cgroupns,
         "mem_limit": limits.memory,
         "pids_limit": limits.pids,
+        "devices": [f"{path}:{path}:rwm" for path in devices] or None,
     }
     host = client().api.create_host_config(**options)
     if config.privileged:
@@ -273,13 +278,19 @@ def start(
     `start_nodes`); the others get one container.
 
     The container (each node's, for a lab with nodes) gets the lab's limits (memory,
-    processes), or `limits` when given.
+    processes), or `limits` when given, and the devices of its manifest that work on this host
+    (`checker.devices.decide`: probed once per boot of the host), which it names in a label.
 
     Returns:
         Its target, `docker://NAME`.
     """
+    from checker import devices
+
     name = name or container_name(lab.id)
     tag = build_image(lab, progress)
+    decided = devices.decide(lab, tag, progress)
+    passed = tuple(decision.path for decision in decided if decision.passed)
+    labels = {**(labels or {}), **devices.label(decided)}
     remove(name)
     if lab.environment.nodes:
         return start_nodes(
@@ -290,6 +301,7 @@ def start(
             labels=labels,
             progress=progress,
             limits=limits,
+            devices=passed,
         )
     progress(f"starting container {name}")
     api = client().api
@@ -299,8 +311,8 @@ def start(
         hostname=name[:63],
         detach=True,
         environment=dict(environment or {}),
-        labels={LABEL: lab.id, **(labels or {})},
-        host_config=host_config(lab, limits),
+        labels={LABEL: lab.id, **labels},
+        host_config=host_config(lab, limits, passed),
     )
     api.start(container)
     return parse_spec(f"docker://{name}")
@@ -327,6 +339,7 @@ def start_nodes(
     labels: Mapping[str, str] | None = None,
     progress: Progress = _quiet,
     limits: Limits | None = None,
+    devices: Sequence[str] = (),
 ) -> TargetSpec:
     """Run one container per node of the lab on a new private network, all of them labelled.
 
@@ -352,6 +365,7 @@ def start_nodes(
             {**(labels or {}), **own},
             progress,
             limits,
+            devices,
         )
     except BaseException:
         remove(name)  # nothing half-made stays behind (and `lab finish` finds it by label anyway)
@@ -368,6 +382,7 @@ def _start_nodes(
     labels: Mapping[str, str],
     progress: Progress,
     limits: Limits | None,
+    devices: Sequence[str],
 ) -> None:
     api = client().api
     containers = node_containers(lab, name)
@@ -382,7 +397,7 @@ def _start_nodes(
             detach=True,
             environment={**(environment or {}), ENVIRONMENT_ENV: name},
             labels={LABEL: lab.id, **labels},
-            host_config=host_config(lab, limits),
+            host_config=host_config(lab, limits, devices),
             networking_config=api.create_networking_config(
                 {network: api.create_endpoint_config(aliases=[node.name])}
             ),

@@ -46,6 +46,22 @@ class Task:
     after: tuple[str, ...] = ()  # tasks whose results this one builds on
 
 
+# How long a device's probe may run (seconds) unless its manifest says otherwise: a KVM guest
+# boots in a second or two where KVM works, and hangs forever on some hosts where it does not.
+DEFAULT_PROBE_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Device:
+    """A host device the environment gets when the host has it and its probe passes."""
+
+    path: str  # /dev/...: the same path on the host and in the container
+    # A command of the lab's image, run in a throwaway container given the device: exit 0
+    # within `timeout` seconds means the device works. Empty: having the device is enough.
+    probe: tuple[str, ...] = ()
+    timeout: float = DEFAULT_PROBE_TIMEOUT
+
+
 @dataclass(frozen=True)
 class Node:
     """One container of an environment made of several (a cluster's node, its registry)."""
@@ -90,6 +106,8 @@ class EnvironmentConfig:
     # Several containers on a network of their own; the first is where the learner works and
     # the checks run. Empty: one container.
     nodes: tuple[Node, ...] = ()
+    # Host devices passed through when present and working (see `checker.devices`).
+    devices: tuple[Device, ...] = ()
 
     @property
     def limits(self) -> Limits:
@@ -275,6 +293,7 @@ def load_lab(path: Path) -> Lab:
     if len(set(node_names)) != len(node_names):
         raise ManifestError(f"{manifest}: field target.nodes: duplicate node name")
     target = data["target"]
+    devices = _devices(manifest, target.get("devices", ()))
     return Lab(
         id=data["id"],
         uuid=data["uuid"],
@@ -297,6 +316,7 @@ def load_lab(path: Path) -> Lab:
                 Node(name=node["name"], command=tuple(node.get("command", ())))
                 for node in target.get("nodes", ())
             ),
+            devices=devices,
         ),
         tasks=tuple(
             Task(
@@ -311,6 +331,29 @@ def load_lab(path: Path) -> Lab:
         ),
         path=path.resolve(),
     )
+
+
+def _devices(manifest: Path, entries: Any) -> tuple[Device, ...]:
+    """The manifest's `target.devices`, already schema-valid: refuse what the schema cannot."""
+    devices: list[Device] = []
+    for index, entry in enumerate(entries):
+        path = entry["path"]
+        if ".." in path.split("/"):
+            raise ManifestError(
+                f"{manifest}: field target.devices[{index}].path: {path!r} leaves /dev"
+            )
+        if any(device.path == path for device in devices):
+            raise ManifestError(
+                f"{manifest}: field target.devices[{index}].path: {path!r} is listed twice"
+            )
+        devices.append(
+            Device(
+                path=path,
+                probe=tuple(entry.get("probe", ())),
+                timeout=float(entry.get("timeout", DEFAULT_PROBE_TIMEOUT)),
+            )
+        )
+    return tuple(devices)
 
 
 def load_course(root: Path) -> Course:

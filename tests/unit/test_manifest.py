@@ -15,6 +15,8 @@ import yaml
 from checker.manifest import (
     DEFAULT_MEMORY,
     DEFAULT_PIDS_LIMIT,
+    DEFAULT_PROBE_TIMEOUT,
+    Device,
     Limits,
     ManifestError,
     load_course,
@@ -161,3 +163,73 @@ def test_the_schema_documents_the_default_limits() -> None:
         DEFAULT_MEMORY,
         DEFAULT_PIDS_LIMIT,
     )
+
+
+def _with_devices(lab_dir: Path, devices: object) -> None:
+    data = yaml.safe_load((lab_dir / "lab.yaml").read_text())
+    data["target"] = {"build": "target", "devices": devices}
+    (lab_dir / "lab.yaml").write_text(yaml.safe_dump(data))
+
+
+def test_devices_are_read_with_their_probe_and_timeout(scratch_course: Path) -> None:
+    lab_dir = scratch_course / "labs" / "demo"
+    assert load_lab(lab_dir).environment.devices == ()
+    _with_devices(
+        lab_dir,
+        [
+            {"path": "/dev/kvm", "probe": ["k2c-kvm-probe", "kvm"], "timeout": 12},
+            {"path": "/dev/fuse"},
+        ],
+    )
+    assert load_lab(lab_dir).environment.devices == (
+        Device("/dev/kvm", ("k2c-kvm-probe", "kvm"), 12.0),
+        Device("/dev/fuse", (), DEFAULT_PROBE_TIMEOUT),
+    )
+
+
+@pytest.mark.parametrize(
+    ("devices", "message"),
+    [
+        ("/dev/kvm", r"field target\.devices: '/dev/kvm' is not of type 'array'"),
+        (["/dev/kvm"], r"field target\.devices\[0\]: '/dev/kvm' is not of type 'object'"),
+        (
+            [{"path": "/etc/passwd"}],
+            r"field target\.devices\[0\]\.path: '/etc/passwd' does not match",
+        ),
+        (
+            [{"path": "/dev/../etc/shadow"}],
+            r"field target\.devices\[0\]\.path: '/dev/../etc/shadow' leaves /dev",
+        ),
+        (
+            [{"path": "/dev/kvm"}, {"path": "/dev/kvm"}],
+            r"field target\.devices\[1\]\.path: '/dev/kvm' is listed twice",
+        ),
+        (
+            [{"path": "/dev/kvm", "probe": []}],
+            r"field target\.devices\[0\]\.probe: \[\] should be non-empty",
+        ),
+        (
+            [{"path": "/dev/kvm", "probe": "k2c-kvm-probe"}],
+            r"field target\.devices\[0\]\.probe: 'k2c-kvm-probe' is not of type 'array'",
+        ),
+        (
+            [{"path": "/dev/kvm", "timeout": 0}],
+            r"field target\.devices\[0\]\.timeout: 0 is less than or equal to the minimum of 0",
+        ),
+        (
+            [{"path": "/dev/kvm", "when": "always"}],
+            r"field target\.devices\[0\]: Additional properties are not allowed "
+            r"\('when' was unexpected\)",
+        ),
+        ([{"probe": ["true"]}], r"field target\.devices\[0\]: 'path' is a required property"),
+    ],
+)
+def test_a_malformed_device_is_one_line_naming_its_field(
+    scratch_course: Path, devices: object, message: str
+) -> None:
+    lab_dir = scratch_course / "labs" / "demo"
+    _with_devices(lab_dir, devices)
+    with pytest.raises(ManifestError, match=message) as caught:
+        load_lab(lab_dir)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(f"{lab_dir / 'lab.yaml'}: field target.devices")
