@@ -127,10 +127,32 @@ def ensure_running() -> TargetSpec:
 
 
 def _remove_stale(engine: Any, current: str) -> None:
-    """Remove examiner containers of earlier images (their inputs changed since)."""
+    """Remove examiner containers of other inputs that no grading session is using.
+
+    Graders of another version of the checker may share this engine (a new release beside an
+    old one, several developers): an examiner in which a session holds its shell runs more
+    than its own first process, and is left alone.
+    """
+    import docker.errors
+
     for old in engine.containers.list(all=True, filters={"label": LABEL}):
-        if old.name != current:
-            old.remove(force=True)
+        if old.name == current:
+            continue
+        try:
+            if not in_use(old):
+                old.remove(force=True)
+        except docker.errors.NotFound:  # another grader removed it meanwhile
+            continue
+
+
+def in_use(examiner: Any) -> bool:
+    """Whether a grading session holds a shell in this examiner container (a docker SDK one).
+
+    Its first process waits alone while nobody examines through it.
+    """
+    if examiner.status != "running":
+        return False
+    return len(examiner.top().get("Processes") or []) > 1
 
 
 def _wait_ready(container: Any) -> None:

@@ -135,3 +135,20 @@ def test_one_examiner_shell_serves_a_batch_and_records_each_command_once(
         assert report.extra["trust"] == "examined"
         counts = {check.nodeid: len(check.evidence) for t in report.tasks for check in t.checks}
         assert set(counts.values()) == {3}, counts
+
+
+def test_an_examiner_holding_a_session_shell_is_in_use(cleanup: list[str]) -> None:
+    """Examiners of other inputs are removed only while no session holds a shell in them."""
+    name = "k2c-i12-busy-examiner"
+    cleanup.append(name)
+    environments.remove(name)
+    other = environments.client().containers.run(
+        environments.BASE_IMAGE, ["sleep", "infinity"], name=name, detach=True
+    )
+    other.reload()
+    assert not container.in_use(other)
+    other.exec_run(["sleep", "60"], detach=True)
+    assert container.in_use(other)
+    other.kill()
+    other.reload()
+    assert not container.in_use(other)
