@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from checker import devices, environments
 from checker.cli import main
 from checker.exitcodes import ExitCode
-from checker.manifest import Lab, load_lab
+from checker.manifest import Device, Lab, load_course, load_lab
+from tests.conftest import REPO
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -129,3 +130,30 @@ def test_a_container_without_the_device_has_no_dev_kvm(scratch_course: Path) -> 
         assert inside.returncode == 1
     finally:
         environments.remove(NAME)
+
+
+def test_no_guest_boots_under_kvm_here_so_the_lab_runs_emulated() -> None:
+    """The virtual-machines lab's own probe, on this machine's real /dev/kvm: no working KVM."""
+    lab = load_course(REPO).lab("virtual-machines")
+    image = environments.client().api.inspect_image(environments.build_image(lab))["Id"]
+    started = time.monotonic()
+    (kvm,) = devices.decide(lab, image)
+    cost = time.monotonic() - started
+    print(f"KVM probe: {kvm} in {cost:.1f} s")
+    assert not kvm.passed
+    assert kvm.reason.startswith("no guest booted under kvm") or "no answer" in kvm.reason
+    assert cost < kvm.seconds + 10
+    (again,) = devices.decide(lab, image)
+    assert again.cached
+    assert not again.passed
+
+
+def test_the_kvm_probe_sees_a_guest_that_boots() -> None:
+    """The probe's success path, proven under emulation: the guest's first line, then power off."""
+    lab = load_course(REPO).lab("virtual-machines")
+    image = environments.client().api.inspect_image(environments.build_image(lab))["Id"]
+    tcg = Device("/dev/kvm", ("/usr/local/sbin/k2c-kvm-probe", "tcg"), timeout=180)
+    decision = devices.probe(lab, image, tcg)
+    print(f"the probe under TCG: {decision}")
+    assert decision.passed, decision.reason
+    assert decision.reason.startswith("a guest booted under tcg: k2c guest: up after")

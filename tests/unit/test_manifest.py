@@ -233,3 +233,11 @@ def test_a_malformed_device_is_one_line_naming_its_field(
         load_lab(lab_dir)
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith(f"{lab_dir / 'lab.yaml'}: field target.devices")
+
+
+def test_the_virtual_machines_lab_asks_for_kvm_behind_a_probe() -> None:
+    lab = load_course(REPO).lab("virtual-machines")
+    (kvm,) = lab.environment.devices
+    assert kvm.path == "/dev/kvm"
+    assert kvm.probe == ("/usr/local/sbin/k2c-kvm-probe",)
+    assert (lab.build_dir / "k2c-kvm-probe").is_file()
