@@ -11,6 +11,13 @@ lxc-stop -n sys1 -t 30 || true
 lxc-start -n sys1
 lxc-wait -n sys1 -s RUNNING -t 30
 lxc-attach -n sys1 -- dd if=/dev/zero of=/dev/null bs=200M count=1 || echo "dd ended with status $?"
-cgroup=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ || $2 == "" {print $3; exit}' "/proc/$(lxc-info -n sys1 -pH)/cgroup")
-grep oom_kill /sys/fs/cgroup/memory"$cgroup"/memory.oom_control 2>/dev/null \
-  || grep oom_kill /sys/fs/cgroup"$cgroup"/memory.events
+pid=$(lxc-info -n sys1 -pH)
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  # cgroup v2, one tree: the process's line "0::PATH"; the kernel counts OOM kills in memory.events
+  dir=/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup")
+  grep '^oom_kill ' "$dir/memory.events"
+else
+  # cgroup v1, a tree per controller: the memory controller's line; its memory.oom_control
+  dir=/sys/fs/cgroup/memory$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$pid/cgroup")
+  grep '^oom_kill ' "$dir/memory.oom_control"
+fi
