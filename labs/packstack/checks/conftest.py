@@ -74,7 +74,7 @@ def select_profile(os_release: dict[str, str], data: dict[str, Any]) -> Profile 
                 bool(spec["selinux"]),
                 spec["network_manager"],
                 {what: list(units) for what, units in spec["services"].items()},
-                {what: int(port) for what, port in data["ports"].items()},
+                {what: int(port) for what, port in spec["ports"].items()},
             )
     return None
 
@@ -94,18 +94,46 @@ def profile(host) -> Profile:
 
 
 class Cloud:
-    """The `openstack` client on the target, as admin (the credentials in keystonerc_admin)."""
+    """The `openstack` client on the target, as admin (the credentials in keystonerc_admin).
+
+    Its first use checks that the credentials exist and that Keystone accepts them, and fails
+    the check (not its set-up) when they do not: a cloud not installed yet is the learner's
+    unfinished work, never a broken check.
+    """
 
     def __init__(self, host: Any) -> None:
         self.host = host
+        self._ready = False
 
-    def run(self, *args: str) -> Any:
-        """Run `openstack ARGS...` with keystonerc_admin sourced; testinfra's CommandResult."""
+    def require(self) -> None:
+        """Fail the calling check unless keystonerc_admin exists and Keystone accepts it."""
+        __tracebackhide__ = True
+        if self._ready:
+            return
+        assert self.host.file(KEYSTONERC).exists, (
+            f"{KEYSTONERC} does not exist: Packstack writes it at the end of a successful install."
+        )
+        token = self._openstack("token", "issue", "-f", "value", "-c", "id")
+        assert token.rc == 0, (
+            f"Keystone refuses the credentials in {KEYSTONERC} (or does not answer): "
+            f"`source {KEYSTONERC} && openstack token issue` says: "
+            f"{(token.stderr.strip().splitlines() or ['nothing'])[-1][:300]}"
+        )
+        self._ready = True
+
+    def _openstack(self, *args: str) -> Any:
         command = " ".join(shlex.quote(arg) for arg in args)
         return self.host.run(f". {KEYSTONERC} && openstack {command}")
 
+    def run(self, *args: str) -> Any:
+        """Run `openstack ARGS...` with keystonerc_admin sourced; testinfra's CommandResult."""
+        __tracebackhide__ = True
+        self.require()
+        return self._openstack(*args)
+
     def json(self, *args: str) -> Any:
         """Run `openstack ARGS... -f json`; None when it fails or prints no JSON."""
+        __tracebackhide__ = True
         result = self.run(*args, "-f", "json")
         if result.rc != 0:
             return None
@@ -116,29 +144,20 @@ class Cloud:
 
     def show(self, kind: str, name: str, *args: str) -> dict[str, Any] | None:
         """`openstack KIND show NAME` as a dict, or None when there is no such resource."""
+        __tracebackhide__ = True
         data = self.json(*kind.split(), "show", name, *args)
         return data if isinstance(data, dict) else None
 
     def list(self, kind: str, *args: str) -> list[dict[str, Any]]:
         """`openstack KIND list ARGS...` as a list of dicts (empty when it fails)."""
+        __tracebackhide__ = True
         data = self.json(*kind.split(), "list", *args)
         return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
 
 
 @pytest.fixture
 def cloud(host) -> Cloud:
-    """The cloud's API through the admin credentials; fails the check when they do not work."""
-    __tracebackhide__ = True
-    rc = host.file(KEYSTONERC)
-    assert rc.exists, (
-        f"{KEYSTONERC} does not exist: Packstack writes it at the end of a successful install."
-    )
-    token = Cloud(host).run("token", "issue", "-f", "value", "-c", "id")
-    assert token.rc == 0, (
-        f"Keystone refuses the credentials in {KEYSTONERC} (or does not answer): "
-        f"`source {KEYSTONERC} && openstack token issue` says: "
-        f"{(token.stderr.strip().splitlines() or ['nothing'])[-1][:300]}"
-    )
+    """The cloud's API through the admin credentials (checked when a check first uses it)."""
     return Cloud(host)
 
 
