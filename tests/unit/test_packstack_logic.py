@@ -51,6 +51,11 @@ def test_the_rdo_profile_matches_what_packstack_installs_by_default() -> None:
     units = {unit for group in rdo.values() for unit in group}
     assert (answers["CONFIG_NEUTRON_L2_AGENT"] == "ovn") == ("ovn-northd" in units)
     assert (answers["CONFIG_HEAT_INSTALL"] == "y") == ("openstack-heat-engine" in units)
+    ports = profiles["profiles"]["rdo-epoxy"]["ports"]
+    assert (answers["CONFIG_HEAT_INSTALL"] == "y") == ("Heat" in ports)
+    assert (answers["CONFIG_HORIZON_INSTALL"] == "y") == ("Horizon" in ports)
+    assert (answers["CONFIG_SWIFT_INSTALL"] == "y") == ("Swift" in ports)
+    assert (answers["CONFIG_SWIFT_INSTALL"] == "y") == ("openstack-swift-proxy" in units)
 
 
 def test_a_failed_packstack_run_is_quoted_from_its_log() -> None:
