@@ -172,8 +172,39 @@ target_option = click.option(
     "--target",
     "-t",
     metavar="SPEC",
-    help="docker://NAME, ssh://user@host or local:// (default: the container `lab start` made)",
+    help="docker://NAME, ssh://user@host, local:// or kube://NAME?kubeconfig=PATH "
+    "(default: the container or cluster `lab start` made)",
 )
+
+
+def cluster_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--kubeconfig, --context and --namespace: a Kubernetes cluster of the learner's own."""
+    for option in (
+        click.option("--namespace", metavar="NAME", help="the namespace (default: the lab's)"),
+        click.option("--context", metavar="NAME", help="the kubeconfig's context to use"),
+        click.option(
+            "--kubeconfig",
+            metavar="PATH",
+            help="a Kubernetes cluster of your own, reached by this kubeconfig",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+def _cluster_or_target(
+    lab: Lab,
+    target: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    namespace: str | None,
+) -> TargetSpec:
+    """The target: a cluster given by --kubeconfig/--context/--namespace, else `_target`'s."""
+    if not (kubeconfig or context or namespace):
+        return _target(lab, target)
+    if target:
+        raise click.UsageError("give either --target or --kubeconfig/--context/--namespace")
+    return learner.cluster_target(lab, kubeconfig, context, namespace)
 
 
 @main.command("list")
@@ -364,7 +395,29 @@ def _stop_resident(lab: Lab) -> None:
         resident.stop(lab, _target(lab, None).spec)
 
 
+def _start_cluster(ctx: click.Context, lab: Lab) -> None:
+    from checker import clusters
+
+    with _progress(ctx, f"starting {lab.id}") as progress:
+        cluster = learner.start_cluster(lab, progress=progress)
+    out = _out(ctx)
+    out.print(
+        f"[green]✔[/] {escape(lab.title)} is running: cluster [cyan]{cluster.name}[/], "
+        f"a control plane and {cluster.workers} workers (Kubernetes {clusters.KUBE_VERSION})"
+    )
+    out.print(f"  kubeconfig:   {cluster.kubeconfig}")
+    out.print(
+        f"  use it:       export KUBECONFIG={cluster.kubeconfig} "
+        f'PATH="$PATH:{clusters.kubectl_dir()}"; kubectl get nodes'
+    )
+    out.print(f"  the guide:    {lab.guide_path}")
+    out.print(f"  check it:     lab check {lab.id}")
+
+
 def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
+    if lab.environment.cluster is not None:
+        _start_cluster(ctx, lab)
+        return
     with _progress(ctx, f"starting {lab.id}") as progress:
         target = learner.start(lab, progress=progress, limits=limits)
     name = target.name
@@ -395,6 +448,7 @@ def _start(ctx: click.Context, lab: Lab, limits: Limits) -> None:
 @click.argument("lab_id", metavar="LAB", shell_complete=_complete_lab)
 @click.argument("task_ids", metavar="[TASK]...", nargs=-1, shell_complete=_complete_task)
 @target_option
+@cluster_options
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -416,6 +470,9 @@ def check(
     lab_id: str,
     task_ids: tuple[str, ...],
     target: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    namespace: str | None,
     engine: str,
     watch: bool,
     all_hints: bool,
@@ -428,7 +485,7 @@ def check(
     """
     lab = _lab(lab_id)
     tasks = _tasks(lab, task_ids)
-    chosen = _target(lab, target)
+    chosen = _cluster_or_target(lab, target, kubeconfig, context, namespace)
     spec = chosen.spec
     if watch:
         if as_json or junit or engine != "persistent":
@@ -436,7 +493,12 @@ def check(
         _watch(ctx, lab, spec, tasks)
     # Every task over the persistent engine: a resident checker left by an earlier check answers
     # with a fresh cycle on its open shell; without one, check here and leave one behind.
-    resident = engine == "persistent" and not tasks and os.environ.get("K2C_RESIDENT") != "0"
+    resident = (
+        engine == "persistent"
+        and not tasks
+        and os.environ.get("K2C_RESIDENT") != "0"
+        and chosen.scheme != "kube"  # a cluster's checks keep no shell open between runs
+    )
     report = None
     if resident:
         from checker import resident as residents
@@ -537,8 +599,17 @@ def hint(ctx: click.Context, lab_id: str, task_id: str | None) -> None:
     help="apply only this task's step (repeatable)",
 )
 @target_option
+@cluster_options
 @click.pass_context
-def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: str | None) -> None:
+def solve(
+    ctx: click.Context,
+    lab_id: str,
+    task_ids: tuple[str, ...],
+    target: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    namespace: str | None,
+) -> None:
     """Apply the reference solution's steps to your environment."""
     lab = _lab(lab_id)
     tasks = learner.find_tasks(lab, task_ids) if task_ids else None
@@ -548,7 +619,7 @@ def solve(ctx: click.Context, lab_id: str, task_ids: tuple[str, ...], target: st
             "instructors keep the reference steps out of the students' copy. "
             f"For help, `lab hint {lab.id} TASK`; to see what passes, `lab check {lab.id}`."
         )
-    chosen = _target(lab, target)
+    chosen = _cluster_or_target(lab, target, kubeconfig, context, namespace)
     with _progress(ctx, f"solving {lab.id}") as progress:
         learner.solve(lab, chosen, tasks, progress=lambda task: progress(task.title))
     _out(ctx).print(f"[green]✔[/] applied the reference steps on {escape(chosen.spec)}")
@@ -565,7 +636,12 @@ def build(ctx: click.Context, lab_ids: tuple[str, ...]) -> None:
     """
     for lab in [_lab(lab_id) for lab_id in lab_ids]:
         with _progress(ctx, f"building {lab.id}") as progress:
-            tag = environments.build_image(lab, progress)
+            if lab.environment.cluster is not None:
+                from checker import clusters
+
+                tag = clusters.build(progress)  # the lab's own images are built at start
+            else:
+                tag = environments.build_image(lab, progress)
         _out(ctx).print(f"[green]✔[/] {escape(tag)}")
 
 
@@ -593,7 +669,9 @@ def finish(ctx: click.Context, lab_id: str, vm: bool) -> None:
     _stop_resident(lab)
     name, removed = learner.finish(lab)
     what = (
-        "environment (its nodes' containers, network and volumes)"
+        "cluster (its nodes' containers, network and kubeconfig)"
+        if lab.environment.cluster is not None
+        else "environment (its nodes' containers, network and volumes)"
         if lab.environment.nodes
         else "container"
     )

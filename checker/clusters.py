@@ -35,9 +35,14 @@ from typing import Any
 import yaml
 
 from checker import environments
+from checker.engine.channels import Channel, PipeChannel
+from checker.engine.errors import TargetUnreachable
+from checker.engine.shells import Shell, shell_argv
 from checker.environments import BuildError, Progress, _first_line, _quiet, client
 from checker.errors import TargetError
+from checker.manifest import Lab
 from checker.paths import repo_root
+from checker.spec import Node
 
 KUBE_VERSION = "v1.20.2"
 BIN_REPOSITORY = "kernel-to-cloud/kube-bin"
@@ -606,3 +611,136 @@ def cluster_environment(
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     env["KUBECONFIG"] = str(path)
     return env
+
+
+# ---------------------------------------------------------------------------- labs on it
+
+
+def lab_cluster(lab: Lab, name: str | None = None) -> Cluster:
+    """The cluster a lab runs on: `k2c-<lab>` unless named, with the lab's workers.
+
+    Raises:
+        ClusterError: the lab's environment is not a cluster.
+    """
+    if lab.environment.cluster is None:
+        raise ClusterError(f"lab {lab.id!r} does not run on a cluster")
+    return Cluster(name or environments.container_name(lab.id), lab.environment.cluster.workers)
+
+
+def lab_images(lab: Lab) -> list[ClusterImage]:
+    """The lab's application images, their build folders resolved."""
+    config = lab.environment.cluster
+    if config is None:
+        return []
+    return [
+        ClusterImage(image.tag, (lab.path / image.build).resolve(), image.args)
+        for image in config.images
+    ]
+
+
+def start_lab(lab: Lab, name: str | None = None, progress: Progress = _quiet) -> Cluster:
+    """Start a fresh cluster for the lab, its images imported, its namespace in the context."""
+    cluster = lab_cluster(lab, name)
+    assert lab.environment.cluster is not None
+    return start(
+        cluster,
+        images=lab_images(lab),
+        namespace=lab.environment.cluster.namespace,
+        progress=progress,
+    )
+
+
+def selftest_cluster(lab: Lab) -> Cluster:
+    """The cluster a lab's self-test runs on (apart from the learner's own)."""
+    return lab_cluster(lab, environments.container_name(lab.id, "selftest"))
+
+
+@dataclass
+class NamespaceSandbox:
+    """Self-test cases on one cluster, each in a namespace of its own that does not exist yet.
+
+    `open` starts the lab's self-test cluster unless it already runs (a test session may start
+    it once for several self-tests); `close` deletes the cases' namespaces, and the cluster too
+    when `open` started it.
+    """
+
+    cluster: Cluster
+    namespaces: list[str]
+    started: bool
+
+    @property
+    def specs(self) -> list[str]:
+        """One target spec per case: the cluster through its kubeconfig, in its namespace."""
+        return [self.cluster.spec(namespace) for namespace in self.namespaces]
+
+    @classmethod
+    def open(cls, lab: Lab, count: int, progress: Progress = _quiet) -> NamespaceSandbox:
+        """Make sure the self-test cluster runs, and name one unused namespace per case."""
+        import secrets
+
+        cluster = selftest_cluster(lab)
+        started = False
+        if running(cluster):
+            progress(f"reusing cluster {cluster.name}")
+            _wait_ready(cluster, timeout=60)
+        else:
+            start_lab(lab, cluster.name, progress)
+            started = True
+        run = secrets.token_hex(3)
+        return cls(cluster, [f"st-{run}-{index}" for index in range(count)], started)
+
+    def close(self) -> None:
+        """Delete the cases' namespaces (or the whole cluster, if `open` started it)."""
+        if self.started:
+            remove(self.cluster.name)
+            return
+        if running(self.cluster):
+            _exec(
+                self.cluster.control_plane,
+                "KUBECONFIG=/etc/kubernetes/admin.conf kubectl delete namespace --wait=false "
+                "--ignore-not-found " + " ".join(self.namespaces),
+                check=False,
+            )
+
+
+# --------------------------------------------------------------------- the kube:// scheme
+
+
+@dataclass(frozen=True)
+class KubeShell(Shell):
+    """A Kubernetes cluster reached through a kubeconfig: ``kube://NAME?kubeconfig=&context=&namespace=``.
+
+    The shell runs on this machine with kubectl pointed at the cluster (`cluster_environment`):
+    a private copy of the kubeconfig reduced to one context (``context=``, else the current one)
+    and set to the namespace (``namespace=``), so commands without ``--context`` or ``-n`` act
+    there and nothing the shell changes reaches the learner's own file. NAME only names the
+    target in reports.
+    """
+
+    remote = False
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+
+    @classmethod
+    def from_node(cls, node: Node) -> KubeShell:
+        """The node's kubeconfig, context and namespace options."""
+        return cls(
+            **cls._fields(node),
+            kubeconfig=node.option("kubeconfig"),
+            context=node.option("context"),
+            namespace=node.option("namespace"),
+        )
+
+    def open(self, timeout: float) -> Channel:
+        """Start a local shell whose kubectl reaches the cluster.
+
+        Raises:
+            checker.engine.errors.TargetUnreachable: no kubectl, or the kubeconfig or context
+                cannot be read.
+        """
+        try:
+            env = cluster_environment(self.kubeconfig, self.context, self.namespace, timeout)
+        except ClusterError as exc:
+            raise TargetUnreachable(f"{self.spec}: {exc}") from None
+        return PipeChannel(shell_argv(self.sudo, self.sudo_user), env=env)

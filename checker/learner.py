@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from checker import environments
 from checker.classroom import identity
@@ -23,6 +24,7 @@ from checker.solve import apply_steps
 from checker.spec import TargetSpec, parse_spec
 
 if TYPE_CHECKING:
+    from checker.clusters import Cluster
     from checker.selftest import SelftestResult
 
 Progress = Callable[[str], None]
@@ -65,8 +67,41 @@ def find_tasks(lab: Lab, task_ids: Iterable[str]) -> list[Task]:
 
 
 def default_target(lab: Lab) -> TargetSpec:
-    """The target `start` makes for a lab: `docker://k2c-<lab>`."""
+    """The target `start` makes for a lab: `docker://k2c-<lab>`, or its cluster's `kube://`."""
+    if lab.environment.cluster is not None:
+        from checker import clusters
+
+        cluster = clusters.lab_cluster(lab)
+        return parse_spec(cluster.spec(lab.environment.cluster.namespace))
     return parse_spec(f"docker://{environments.container_name(lab.id)}")
+
+
+def cluster_target(
+    lab: Lab,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str | None = None,
+) -> TargetSpec:
+    """A Kubernetes cluster of the learner's own as the target, given by kubeconfig and context.
+
+    Unset: the ``KUBECONFIG`` variable or ``~/.kube/config``, its current context, and the
+    lab's namespace.
+    """
+    default = lab.environment.cluster.namespace if lab.environment.cluster else None
+    query = {"kubeconfig": kubeconfig, "context": context, "namespace": namespace or default}
+    return parse_spec("kube://cluster?" + urlencode({k: v for k, v in query.items() if v}))
+
+
+def start_cluster(lab: Lab, *, progress: Progress = _quiet) -> Cluster:
+    """Build what is missing and start the lab's cluster afresh; return it.
+
+    Raises:
+        checker.clusters.ClusterError: a node did not come up; the message quotes its logs.
+        checker.environments.BuildError: an image could not be built.
+    """
+    from checker import clusters
+
+    return clusters.start_lab(lab, progress=progress)
 
 
 def start(
@@ -90,6 +125,9 @@ def start(
     Raises:
         checker.machines.MachineError: the lab runs on a whole machine (`start_vm`).
     """
+    if lab.environment.cluster is not None:
+        start_cluster(lab, progress=progress)
+        return default_target(lab)
     if lab.environment.vm:
         raise MachineError(
             f"lab {lab.id!r} runs on a whole machine: `lab start {lab.id} --vm` "
@@ -220,7 +258,15 @@ def hint(lab: Lab, task_id: str | None = None) -> list[Task]:
 
 
 def finish(lab: Lab) -> tuple[str, bool]:
-    """Remove the lab's environment; return its container name and whether there was one."""
+    """Remove the lab's environment; return its name and whether there was one.
+
+    A cluster lab's environment is its whole cluster: node containers, network and kubeconfig.
+    """
+    if lab.environment.cluster is not None:
+        from checker import clusters
+
+        name = clusters.lab_cluster(lab).name
+        return name, clusters.remove(name)
     name = environments.container_name(lab.id)
     return name, environments.remove(name)
 

@@ -92,10 +92,28 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ClusterImageConfig:
+    """An application image a cluster lab builds locally and imports into its nodes."""
+
+    tag: str
+    build: str  # its build folder, relative to the lab's folder
+    args: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """A lab whose environment is a Kubernetes cluster (`checker.clusters`)."""
+
+    workers: int = 2
+    namespace: str = "default"
+    images: tuple[ClusterImageConfig, ...] = ()
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """How the learner's environment is built and run (the manifest's `target:` mapping)."""
 
-    build: str
+    build: str  # empty for a cluster lab: its environment is `cluster`
     privileged: bool = False
     capabilities: tuple[str, ...] = ()
     tmpfs: tuple[str, ...] = ()
@@ -108,6 +126,8 @@ class EnvironmentConfig:
     nodes: tuple[Node, ...] = ()
     # Host devices passed through when present and working (see `checker.devices`).
     devices: tuple[Device, ...] = ()
+    # A Kubernetes cluster (`checker.clusters`) instead of a container: lab.yaml's target.cluster.
+    cluster: ClusterConfig | None = None
 
     @property
     def limits(self) -> Limits:
@@ -304,7 +324,7 @@ def load_lab(path: Path) -> Lab:
         requires=tuple(data.get("requires", ())),
         params=dict(data.get("params", {})),
         environment=EnvironmentConfig(
-            build=target["build"],
+            build=target.get("build", ""),
             privileged=target.get("privileged", False),
             capabilities=tuple(target.get("capabilities", ())),
             tmpfs=tuple(target.get("tmpfs", ())),
@@ -317,6 +337,7 @@ def load_lab(path: Path) -> Lab:
                 for node in target.get("nodes", ())
             ),
             devices=devices,
+            cluster=_cluster_config(target.get("cluster")),
         ),
         tasks=tuple(
             Task(
@@ -354,6 +375,23 @@ def _devices(manifest: Path, entries: Any) -> tuple[Device, ...]:
             )
         )
     return tuple(devices)
+
+
+def _cluster_config(data: dict[str, Any] | None) -> ClusterConfig | None:
+    if data is None:
+        return None
+    return ClusterConfig(
+        workers=data.get("workers", 2),
+        namespace=data.get("namespace", "default"),
+        images=tuple(
+            ClusterImageConfig(
+                tag=image["tag"],
+                build=image["build"],
+                args=tuple((str(k), str(v)) for k, v in (image.get("args") or {}).items()),
+            )
+            for image in data.get("images", ())
+        ),
+    )
 
 
 def load_course(root: Path) -> Course:

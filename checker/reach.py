@@ -67,6 +67,15 @@ def _ensure_node(node: Node) -> None:
                 f"{node.name}` or `lab reset <lab>`"
             )
         return
+    if node.scheme == "kube":
+        code, _, err = run_script(node, "kubectl --request-timeout=15s get --raw /version", 60)
+        if code != 0:
+            last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
+            raise TargetError(
+                f"the cluster of {node.spec} does not answer: {last} (`lab start` a course "
+                "cluster, or check the kubeconfig and context)"
+            )
+        return
     code, _, err = run_script(node, "true", timeout=30)
     if code != 0:
         last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"

@@ -129,6 +129,10 @@ def selftest(
 ) -> SelftestResult:
     """Run the self-test of a lab on fresh environments started as `lab start` starts them.
 
+    A cluster lab's cases share one cluster, each in a namespace of its own that does not exist
+    yet, as a learner's does not (`checker.clusters.NamespaceSandbox`); the checks read one
+    namespace only, so a case cannot pass on another's work.
+
     Args:
         lab: the lab.
         source: `solutions` (solutions/<lab>/<task>.sh) or `guide` (the guide's bash blocks).
@@ -145,19 +149,33 @@ def selftest(
         else {task.id: step_script(lab, task) for task in lab.tasks}
     )
     results = [CaseResult(case) for case in cases(lab, scope)]
-    environments.build_image(lab, progress)
-    if vantage != "inside":
-        from checker.examiner.container import ensure_running
+    sandbox = None
+    names: list[str] = []
+    if lab.environment.cluster is not None:
+        from checker.clusters import NamespaceSandbox
 
-        ensure_running()
-    names = [
-        environments.container_name(lab.id, f"selftest-{index}") for index in range(len(results))
-    ]
-    targets = [parse_spec(f"docker://{name}") for name in names]
+        sandbox = NamespaceSandbox.open(lab, len(results), progress)
+        targets = [parse_spec(spec) for spec in sandbox.specs]
+        workers = len(results)  # steps mostly wait on the cluster's controllers
+        # A cluster's checks already run outside the learner's reach: a shell on this machine
+        # asking the API server. There is no second vantage to compare with.
+        vantage = "inside"
+    else:
+        environments.build_image(lab, progress)
+        if vantage != "inside":
+            from checker.examiner.container import ensure_running
+
+            ensure_running()
+        names = [
+            environments.container_name(lab.id, f"selftest-{index}")
+            for index in range(len(results))
+        ]
+        targets = [parse_spec(f"docker://{name}") for name in names]
 
     def prepare(index: int) -> None:
-        result, name = results[index], names[index]
-        learner.start(lab, name, labels={"org.kernel-to-cloud.selftest": "1"})
+        result = results[index]
+        if sandbox is None:
+            learner.start(lab, names[index], labels={"org.kernel-to-cloud.selftest": "1"})
         for task_id in result.case.steps:
             code, _, err = run_script(targets[index], steps[task_id])
             if code != 0:
@@ -200,6 +218,8 @@ def selftest(
     finally:
         for name in names:
             environments.remove(name)
+        if sandbox is not None:
+            sandbox.close()
     return SelftestResult(lab.id, source, tuple(results))
 
 

@@ -7,6 +7,8 @@ one place a shell runs) or several, each with a role:
 - ``ssh://user@host:2222?ssh_identity_file=KEY&sudo=true``: a machine over ssh (a VM);
 - ``local://``: the machine the checker runs on (inside the VM itself);
 - ``kubectl://POD?namespace=NS&container=C&kubeconfig=FILE&context=CTX``: a pod;
+- ``kube://NAME?kubeconfig=FILE&context=CTX&namespace=NS``: a Kubernetes cluster, reached by a
+  shell on this machine whose kubectl is pointed at it (NAME only names it);
 - ``manager=docker://k2c-swarm-manager,worker1=docker://k2c-swarm-worker1``: a target of
   several nodes (a swarm, a cluster), each ``ROLE=SPEC``; the first is the primary node.
 
@@ -70,6 +72,8 @@ for _scheme in (
     Scheme("safe-ssh", "checker.engine.shells:SshShell", HOST_NAME, ports=True),
     Scheme("local", "checker.engine.shells:LocalShell", nameless=True),
     Scheme("kubectl", "checker.engine.shells:KubectlShell", CONTAINER_NAME),
+    # A Kubernetes cluster through a kubeconfig: a local shell whose kubectl reaches it.
+    Scheme("kube", "checker.clusters:KubeShell", CONTAINER_NAME),
     # testinfra's other backends: no shell of ours, testinfra's own backend reaches them.
     *(
         Scheme(name, "", nameless=True, ports=True)
