@@ -14,8 +14,13 @@ from checker.selftest import SelftestResult, selftest
 
 REPO = Path(__file__).resolve().parents[2]
 # Labs on a whole VM (target.vm) are proven on their own live target (tests/selftests/
-# test_packstack.py), not on fresh containers of their image.
-LABS = [lab for lab in load_course(REPO).labs if lab.environment.vm is None]
+# test_packstack.py), not on fresh containers of their image; labs on a Kubernetes cluster
+# (target.cluster) on a shared cluster (tests/clusters/).
+LABS = [
+    lab
+    for lab in load_course(REPO).labs
+    if lab.environment.vm is None and lab.environment.cluster is None
+]
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
