@@ -1,12 +1,20 @@
-"""The cluster environment kind's pure parts: image keys, names and a kubeconfig's absence."""
+"""The cluster environment kind's pure parts: image keys, names, specs, the manifest's `cluster`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from checker import clusters
+from checker import clusters, learner
+from checker.cli import main
+from checker.engine.shells import shell_for
+from checker.manifest import ManifestError, load_course, load_lab
+from checker.spec import parse_spec
+from tests.conftest import edit_manifest
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_content_key_follows_bytes_and_modes_not_places(tmp_path: Path) -> None:
@@ -46,10 +54,80 @@ def test_cluster_names_subnets_and_spec() -> None:
         "10.244.2.0/24",
         "10.244.3.0/24",
     ]
-    assert cluster.spec("web") == f"kube://k2c-x?kubeconfig={cluster.kubeconfig}&namespace=web"
+    target = parse_spec(cluster.spec("web"))
+    assert (target.scheme, target.name) == ("kube", "k2c-x")
+    assert target.option("namespace") == "web"
+    assert target.option("kubeconfig") == str(cluster.kubeconfig)
+
+
+def test_a_kube_spec_is_reached_by_a_local_shell_pointed_at_the_cluster() -> None:
+    shell = shell_for(
+        parse_spec("kube://mine?kubeconfig=/k/config&context=a:b/c&namespace=web").primary
+    )
+    assert isinstance(shell, clusters.KubeShell)
+    assert (shell.kubeconfig, shell.context, shell.namespace) == ("/k/config", "a:b/c", "web")
+    assert shell.remote is False
+
+
+def test_the_kubernetes_lab_runs_on_a_cluster() -> None:
+    lab = load_course(REPO).lab("kubernetes")
+    config = lab.environment.cluster
+    assert config is not None
+    assert config.workers >= 2  # pods spread over nodes needs two
+    assert config.namespace == "web"
+    images = clusters.lab_images(lab)
+    assert [image.tag for image in images] == ["k2c.local/web:1", "k2c.local/web:2"]
+    assert all((image.build / "Dockerfile").is_file() for image in images)
+    assert clusters.lab_cluster(lab).name == "k2c-kubernetes"
+    assert clusters.selftest_cluster(lab).name == "k2c-kubernetes-selftest"
+    assert learner.default_target(lab).spec == clusters.lab_cluster(lab).spec("web")
+
+
+def test_a_learners_cluster_is_a_kube_target_in_the_labs_namespace() -> None:
+    lab = load_course(REPO).lab("kubernetes")
+    target = learner.cluster_target(lab, "/k/config", "mine")
+    assert (target.scheme, target.option("kubeconfig")) == ("kube", "/k/config")
+    assert (target.option("context"), target.option("namespace")) == ("mine", "web")
+    assert learner.cluster_target(lab, namespace="other").option("namespace") == "other"
+    assert learner.cluster_target(lab).option("kubeconfig") is None
+
+
+def test_a_target_needs_a_build_or_a_cluster(scratch_course: Path) -> None:
+    edit_manifest(scratch_course, {"target": {"privileged": True}})
+    with pytest.raises(ManifestError, match="field target"):
+        load_lab(scratch_course / "labs" / "demo")
+    edit_manifest(scratch_course, {"target": {"cluster": {"workers": 2, "namespace": "Web!"}}})
+    with pytest.raises(ManifestError, match=r"target\.cluster\.namespace"):
+        load_lab(scratch_course / "labs" / "demo")
+    edit_manifest(scratch_course, {"target": {"cluster": {"workers": 1}}})
+    config = load_lab(scratch_course / "labs" / "demo").environment.cluster
+    assert config is not None
+    assert (config.workers, config.namespace) == (1, "default")
+
+
+def test_lab_cluster_refuses_a_container_lab() -> None:
+    lab = load_course(REPO).lab("namespaces")
+    with pytest.raises(clusters.ClusterError, match="does not run on a cluster"):
+        clusters.lab_cluster(lab)
+
+
+def test_kubeconfig_options_and_target_are_exclusive(cli: CliRunner) -> None:
+    result = cli.invoke(
+        main, ["check", "kubernetes", "--target", "docker://x", "--kubeconfig", "/k"]
+    )
+    assert result.exit_code == 2
+    assert "either --target or --kubeconfig" in result.output
 
 
 def test_a_missing_kubeconfig_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "config"
     with pytest.raises(clusters.ClusterError, match=f"no kubeconfig at {missing}"):
         clusters.cluster_environment(str(missing), None, "web")
+
+
+def test_check_against_a_missing_kubeconfig_is_a_target_error(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    result = cli.invoke(main, ["check", "kubernetes", "--kubeconfig", str(tmp_path / "none")])
+    assert result.exit_code == 3, result.output
+    assert "no kubeconfig at" in result.output
