@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from checker.errors import ErrorKind
 from checker.manifest import Lab, ManifestError
 from checker.plugin import LabRun
 from checker.report import Report
@@ -70,7 +71,7 @@ def _statuses(report: Report) -> tuple[tuple[str, str], ...]:
 def _lost(report: Report) -> bool:
     """The target's shell went away (the learner reset the environment): its checks errored."""
     return any(
-        check.outcome == "error" and check.message.startswith(("SessionLost", "TargetUnreachable"))
+        check.error_kind == ErrorKind.UNREACHABLE
         for task in report.tasks
         for check in task.checks
     )

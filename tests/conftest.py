@@ -103,6 +103,7 @@ class OneGroupPerWorker(LoadGroupScheduling):
         super()._reschedule(node)
 
 
+@pytest.hookimpl(optionalhook=True)  # the fixture course's own pytest runs load no xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Our scheduler when the suite runs with `--dist loadgroup`; xdist's own otherwise."""
     if config.getvalue("dist") == "loadgroup":

@@ -86,3 +86,35 @@ def test_ctrl_c_stops_the_watch_with_a_message_and_exit_130(target: str, tmp_pat
     assert watcher.returncode == ExitCode.INTERRUPTED, out + err
     assert "stopped: 0/5 points" in out
     assert "Traceback" not in err
+
+
+def test_a_target_reset_mid_watch_is_found_again_and_read_afresh(target: str) -> None:
+    """The learner recreates the environment while watching: the next cycles use a new shell."""
+    lab = load_lab(FIXTURE_COURSE / "labs" / "demo")
+    engine = environments.client()
+    cycles: list[Cycle] = []
+
+    def on_cycle(cycle: Cycle) -> None:
+        cycles.append(cycle)
+        if cycle.number == 2:  # `lab reset`, in effect: a new container under the same name
+            environments.remove(target)
+            engine.containers.run(
+                environments.BASE_IMAGE,
+                ["sh", "-c", "mkdir -p /srv && echo hello > /srv/greeting && sleep infinity"],
+                name=target,
+                detach=True,
+                network_mode="none",
+            )
+
+    result = watch(
+        lab,
+        f"docker://{target}",
+        on_cycle,
+        tasks=["greeting"],
+        interval=Interval(shortest=0.1, longest=0.2, current=0.1),
+        sleep=lambda _: None,
+        max_cycles=8,
+    )
+    assert result.report.passed, [c.report.tasks[0].status for c in cycles]
+    assert [c.report.tasks[0].status for c in cycles[:2]] == ["failed", "failed"]
+    assert len(cycles) <= 4  # at most one cycle meets the old shell gone, then the new one passes
