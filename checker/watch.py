@@ -71,9 +71,7 @@ def _statuses(report: Report) -> tuple[tuple[str, str], ...]:
 def _lost(report: Report) -> bool:
     """The target's shell went away (the learner reset the environment): its checks errored."""
     return any(
-        check.error_kind == ErrorKind.UNREACHABLE
-        for task in report.tasks
-        for check in task.checks
+        check.error_kind == ErrorKind.UNREACHABLE for task in report.tasks for check in task.checks
     )
 
 
