@@ -289,6 +289,14 @@ def admin_kubectl(cluster: Cluster, args: str) -> str:
     return _exec(cluster.control_plane, f"KUBECONFIG=/etc/kubernetes/admin.conf kubectl {args}")[1]
 
 
+def find(name: str) -> Cluster | None:
+    """The course cluster NAME when its nodes are containers of this Docker engine, else None."""
+    workers = client().containers.list(
+        all=True, filters={"label": [f"{LABEL}={name}", f"{ROLE_LABEL}=worker"]}
+    )
+    return Cluster(name, len(workers)) if workers else None
+
+
 def running(cluster: Cluster) -> bool:
     """True when every node container runs and the host kubeconfig exists."""
     states = [environments.container_state(node) for node in cluster.nodes]

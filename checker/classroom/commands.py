@@ -11,6 +11,7 @@ import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -21,15 +22,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from checker.classroom import identity
+from checker.classroom import identity, kube
 from checker.classroom.fleet import class_down, class_up
 from checker.classroom.gradebook import Gradebook, GradebookError
 from checker.classroom.grader import default_jobs, grade_class
-from checker.classroom.model import GradeRow, GradeStatus, Outcome, Roster
+from checker.classroom.model import GradeRow, GradeStatus, Outcome, Roster, Student
 from checker.classroom.output import GRADEBOOK, OutputError, check_output, inside, write_outputs
 from checker.classroom.roster import RosterError, load_roster
 from checker.classroom.uniqueness import flag_collisions
 from checker.cli import limit_options, limits_of
+from checker.environments import container_name
 from checker.examiner.container import ExaminerUnavailable
 from checker.exitcodes import ExitCode
 from checker.manifest import Lab, load_lab
@@ -85,9 +87,63 @@ state_option = click.option(
 )
 
 
+def kube_options(command: Callable[..., object]) -> Callable[..., object]:
+    """Add --on and where on Kubernetes: --kubeconfig, --context, --namespace."""
+    for option in reversed(
+        (
+            click.option(
+                "--on",
+                "on",
+                type=click.Choice(("docker", "kubernetes")),
+                default="docker",
+                show_default=True,
+                help="where the environments run: this Docker host, or pods on a cluster",
+            ),
+            click.option(
+                "--kubeconfig",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help="the cluster's kubeconfig (default: kubectl's)",
+            ),
+            click.option("--context", help="the kubeconfig's context (default: its current one)"),
+            click.option("--namespace", help="the class's namespace (default: k2c-LAB)"),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def _placement(
+    ctx: click.Context,
+    lab: Lab,
+    kubeconfig: Path | None,
+    context: str | None,
+    namespace: str | None,
+    registry: str | None = None,
+) -> kube.Placement:
+    """Where on Kubernetes, with the context resolved now (a later current-context is ignored)."""
+    placement = kube.Placement(
+        str(kubeconfig.resolve()) if kubeconfig else "",
+        context or "",
+        namespace or kube.default_namespace(lab),
+        (registry or "").strip("/"),
+    )
+    try:
+        if not placement.context:
+            current = kube.kubectl(placement, "config", "current-context")
+            placement = replace(placement, context=current.stdout.strip())
+    except kube.KubeError as exc:
+        _fail(ctx, str(exc), exc.exit_code)
+    return placement
+
+
+def _class_placement(state_file: Path, lab: Lab) -> kube.Placement | None:
+    """Where the class of this state runs, when on Kubernetes."""
+    return kube.Placement.from_state(identity.load_state(state_file, lab.id).placement)
+
+
 @click.group("class")
 def class_group() -> None:
-    """Run a class: one environment per student, on this Docker host."""
+    """Run a class: one environment per student, on this Docker host or on Kubernetes."""
 
 
 @class_group.command("up")
@@ -103,6 +159,13 @@ def class_group() -> None:
     help="containers started at once",
 )
 @limit_options
+@kube_options
+@click.option(
+    "--registry",
+    metavar="HOST/PREFIX",
+    help="on Kubernetes: push the lab's image there for the nodes to pull "
+    "(default: load it into the nodes of a course cluster)",
+)
 @click.pass_context
 def up(
     ctx: click.Context,
@@ -112,12 +175,41 @@ def up(
     jobs: int,
     memory: str | None,
     pids: int | None,
+    on: str,
+    kubeconfig: Path | None,
+    context: str | None,
+    namespace: str | None,
+    registry: str | None,
 ) -> None:
-    """Start a fresh environment for every student without a target of their own."""
+    """Start a fresh environment for every student without a target of their own.
+
+    `--on kubernetes`: one pod per student in the class's namespace (see the instructors' guide).
+    """
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
     out, err = _consoles(ctx)
     state_file = state_path or identity.state_path(roster_path, lab.id)
     limits = limits_of(lab, memory, pids)
+    if on == "kubernetes":
+        placement = _placement(ctx, lab, kubeconfig, context, namespace, registry)
+        try:
+            with err.status(f"starting the class of {lab.id} on Kubernetes") as status:
+                pods = kube.class_up_pods(
+                    lab,
+                    roster,
+                    state_file,
+                    placement,
+                    progress=lambda line: status.update(escape(line)),
+                    limits=limits,
+                )
+        except (kube.NotOnKubernetes, kube.KubeError) as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        out.print(
+            f"[green]✔[/] {len(pods)} pods of {escape(lab.id)} are running in namespace "
+            f"{escape(placement.namespace)} ({escape(placement.context)}), each with "
+            f"{escape(kube.quantity(limits.memory))} of memory (processes: the kubelet's pod "
+            f"limit); nonces recorded in {escape(str(state_file))}"
+        )
+        return
     with err.status(f"starting the class of {lab.id}") as status:
         started = class_up(
             lab,
@@ -140,14 +232,45 @@ def up(
     "-r",
     "roster_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="also remove the roster's containers that lost their labels",
+    help="also remove the roster's containers that lost their labels; a class on Kubernetes: "
+    "its pods, wherever the class state says they are",
 )
+@state_option
+@kube_options
 @click.pass_context
-def down(ctx: click.Context, lab_id: str, roster_path: Path | None) -> None:
-    """Remove the class's environments of this lab."""
+def down(
+    ctx: click.Context,
+    lab_id: str,
+    roster_path: Path | None,
+    state_path: Path | None,
+    on: str,
+    kubeconfig: Path | None,
+    context: str | None,
+    namespace: str | None,
+) -> None:
+    """Remove the class's environments of this lab (on Kubernetes: its pods, nothing else)."""
     lab = _lab(ctx, lab_id)
     roster = _roster(ctx, roster_path) if roster_path else None
     out, err = _consoles(ctx)
+    placement = None
+    if on == "kubernetes":
+        placement = _placement(ctx, lab, kubeconfig, context, namespace)
+    elif roster_path or state_path:
+        state_file = state_path or identity.state_path(roster_path or Path(), lab.id)
+        placement = _class_placement(state_file, lab)
+    if placement is not None:
+        try:
+            with err.status(f"removing the pods of {lab.id}") as status:
+                gone = kube.class_down_pods(
+                    lab, placement, progress=lambda line: status.update(escape(line))
+                )
+        except kube.KubeError as exc:
+            _fail(ctx, str(exc), exc.exit_code)
+        out.print(
+            f"removed {gone} pods of {escape(lab.id)} from namespace "
+            f"{escape(placement.namespace)} ({escape(placement.context)})"
+        )
+        return
     with err.status(f"removing the class environments of {lab.id}") as status:
         removed = class_down(lab, roster, progress=lambda line: status.update(escape(line)))
     out.print(f"removed {removed} class environments of {escape(lab.id)}")
@@ -156,33 +279,49 @@ def down(ctx: click.Context, lab_id: str, roster_path: Path | None) -> None:
 @class_group.command("list")
 @click.argument("lab_id", metavar="LAB")
 @roster_option
+@state_option
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list")
 @click.pass_context
-def list_(ctx: click.Context, lab_id: str, roster_path: Path, as_json: bool) -> None:
-    """List each student's id and the target their grade is read from."""
+def list_(
+    ctx: click.Context, lab_id: str, roster_path: Path, state_path: Path | None, as_json: bool
+) -> None:
+    """List each student's id, the target their grade is read from, and how to get a shell."""
     lab, roster = _lab(ctx, lab_id), _roster(ctx, roster_path)
+    placement = _class_placement(state_path or identity.state_path(roster_path, lab.id), lab)
     entries = [
         {
             "id": s.id,
             "name": s.name,
             "email": s.email,
             "section": s.section,
-            "target": s.spec(lab.id),
+            "target": s.spec(lab.id) if placement is None or not s.managed else t.target,
             "managed": s.managed,
+            "shell": _shell(lab, s, placement),
         }
-        for s in roster.students
+        for s, t in zip(
+            roster.students,
+            kube.on_pods(roster, lab, placement) if placement else roster.students,
+            strict=True,
+        )
     ]
     if as_json:
         click.echo(json.dumps(entries, indent=2))
         return
     table = Table(title=f"{lab.id}: {len(entries)} students")
-    for column in ("id", "name", "target"):
-        table.add_column(column)
+    for column in ("id", "name", "target", "shell"):
+        table.add_column(column, overflow="fold")
     for entry in entries:
-        table.add_row(
-            escape(str(entry["id"])), escape(str(entry["name"])), escape(str(entry["target"]))
-        )
+        table.add_row(*(escape(str(entry[key])) for key in ("id", "name", "target", "shell")))
     _consoles(ctx)[0].print(table)
+
+
+def _shell(lab: Lab, student: Student, placement: kube.Placement | None) -> str:
+    """How the learner (or the instructor) gets a shell in the class environment ('' if none)."""
+    if not student.managed:
+        return ""
+    if placement is not None:
+        return placement.shell_command(kube.pod_name(lab, student))
+    return f"docker exec -it {container_name(lab.id, student.id)} bash"
 
 
 @click.command("grade")
@@ -270,8 +409,13 @@ def grade(
         if run_id is None:
             run_id = book.start_run(lab.id, lab.uuid, engine, str(roster.path))
         done = book.graded(run_id, lab.id)
-        todo = [student for student in roster.students if student.id not in done]
         state = identity.load_state(state_path or identity.state_path(roster_path, lab.id), lab.id)
+        students: list[Student] = list(roster.students)
+        placement = kube.Placement.from_state(state.placement)
+        if placement is not None:  # a class on Kubernetes: each managed learner is a pod
+            kube.ensure_kubectl()
+            students = kube.on_pods(roster, lab, placement)
+        todo = [student for student in students if student.id not in done]
         interrupted = False
         with _live(err, len(todo), f"grading {lab.id}") as show, _sigterm_interrupts():
 

@@ -192,8 +192,33 @@ class _Run:
     def report(self, report: Report) -> None:
         """A batch reported a target; one the session left unfinished stays for `--resume`."""
         status = classify(report)
-        if status is not None:
+        if status == GradeStatus.TIMEOUT and (lost := self.lost(report.target)):
+            self.emit(report.target, GradeStatus.UNREACHABLE, lost)
+        elif status is not None:
             self.emit(report.target, status, report)
+
+    def timed_out(self, spec: str, seconds: float) -> None:
+        """A target's checks overstayed: timed out, or unreachable when it is known lost."""
+        lost = self.lost(spec)
+        self.emit(
+            spec,
+            GradeStatus.UNREACHABLE if lost else GradeStatus.TIMEOUT,
+            lost
+            or empty_report(
+                self.lab, spec, f"checks did not finish within {seconds:.0f} s", ErrorKind.TIMEOUT
+            ),
+        )
+
+    def lost(self, spec: str) -> Report | None:
+        """The report of a target that went away while checked (a pod deleted, its node lost).
+
+        A shell that stops answering looks the same whether its environment is slow or gone;
+        the cluster's API tells them apart (read afresh). Other kinds of targets: None.
+        """
+        found = look_outside(self.targets[spec], fresh=True)
+        if found.status == ProbeStatus.OK:
+            return None
+        return empty_report(self.lab, spec, found.error, ErrorKind.UNREACHABLE)
 
 
 # What a target the grader could not see becomes, and the kind its empty report carries.
@@ -343,16 +368,7 @@ def _worker(
                 target_timeout=target_timeout,
                 on_report=run.report,
                 on_identity=run.identified,
-                on_timeout=lambda spec: run.emit(
-                    spec,
-                    GradeStatus.TIMEOUT,
-                    empty_report(
-                        run.lab,
-                        spec,
-                        f"checks did not finish within {target_timeout:.0f} s",
-                        ErrorKind.TIMEOUT,
-                    ),
-                ),
+                on_timeout=lambda spec: run.timed_out(spec, target_timeout),
                 stop=run.stop,
                 vantage=vantage,
             )

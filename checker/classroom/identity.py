@@ -76,6 +76,8 @@ class ClassState:
     lab: str
     nonces: dict[str, str] = field(default_factory=dict)
     updated: str = ""
+    # Where the class runs when not on this Docker host (`classroom.kube.Placement.as_state`).
+    placement: dict[str, str] = field(default_factory=dict)
 
     def owner(self, nonce: str) -> str | None:
         """The learner a nonce was seeded for, if any."""
@@ -98,13 +100,23 @@ def load_state(path: Path, lab_id: str) -> ClassState:
         for k, v in dict(data.get("nonces", {})).items()
         if NONCE_PATTERN.match(str(v))
     }
-    return ClassState(lab=lab_id, nonces=nonces, updated=str(data.get("updated", "")))
+    placement = data.get("placement")
+    return ClassState(
+        lab=lab_id,
+        nonces=nonces,
+        updated=str(data.get("updated", "")),
+        placement={str(k): str(v) for k, v in placement.items()}
+        if isinstance(placement, dict)
+        else {},
+    )
 
 
 def save_state(path: Path, state: ClassState) -> None:
     """Write the class state atomically (a crash never leaves half a file)."""
     state.updated = datetime.now(UTC).isoformat(timespec="seconds")
-    data = {"lab": state.lab, "updated": state.updated, "nonces": state.nonces}
+    data: dict[str, object] = {"lab": state.lab, "updated": state.updated, "nonces": state.nonces}
+    if state.placement:
+        data["placement"] = state.placement
     path.parent.mkdir(parents=True, exist_ok=True)
     # mkstemp makes the file 0600: nonces are the instructor's secrets, not the class's.
     fd, temporary = tempfile.mkstemp(prefix=".k2c-state-", dir=path.parent)

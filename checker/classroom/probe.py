@@ -48,14 +48,24 @@ def identity_script(
 IDENTITY_SCRIPT = identity_script()
 
 
-def look_outside(target: TargetSpec) -> Probe:
+def look_outside(target: TargetSpec, *, fresh: bool = False) -> Probe:
     """What can be known of a target without entering it; never raises for its faults.
 
-    Every container node is looked at (a target of several is unreachable when one is); the
-    nonce label is the primary node's.
+    Every container and pod node is looked at (a target of several is unreachable when one is):
+    a pod is read from the cluster's API (`classroom.kube.look`, afresh when `fresh`, else at
+    most a few seconds old); the nonce label is the primary node's.
     """
     label_nonce = ""
     for node in target.nodes:
+        if node.scheme == "kubectl":
+            from checker.classroom import kube
+
+            pod = kube.look(node, fresh=fresh)
+            if isinstance(pod, str):
+                return Probe(target.spec, ProbeStatus.UNREACHABLE, pod)
+            if node is target.primary:
+                label_nonce = pod.get(kube.NONCE_LABEL, "")
+            continue
         if node.scheme != "docker":
             continue
         outside = _inspect(node.name)
