@@ -1,0 +1,215 @@
+"""A class on Kubernetes, on the course's real cluster (two workers), graded while it breaks.
+
+Twelve learners of the namespaces lab get a pod each (`lab class up --on kubernetes`), spread
+over both workers; half are solved with the reference steps (`lab solve` on their pod). `lab
+grade` then runs, and as soon as its first learner is recorded one pod still to be graded is
+deleted and the worker holding the most pods still to be graded is stopped. Every learner must
+be recorded: those reached are graded right (solved full marks, fresh none), those lost are
+unreachable, never failed. `lab class down` then removes the class's pods (those on the lost
+worker too) and nothing else: a bystander pod in the same namespace stays.
+
+Needs the cluster images (`lab cluster build`, cached); about 5 minutes on 2 shared cores.
+Run under `flock /tmp/k2c-docker.lock` (fixed names: cluster `k2c-kclass`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from checker import clusters
+
+pytestmark = [pytest.mark.docker, pytest.mark.kubernetes, pytest.mark.slow]
+
+CLUSTER = "k2c-kclass"
+NAMESPACE = "k2c-kclass-ns"
+LEARNERS = [f"s{index:02d}" for index in range(1, 13)]
+SOLVED = set(LEARNERS[::2])  # s01, s03, ... s11
+LAB = [str(Path(sys.executable).parent / "lab")]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[clusters.Cluster]:
+    """A fresh course cluster of two workers, removed afterwards whatever happens."""
+    made = clusters.start(clusters.Cluster(CLUSTER, workers=2))
+    try:
+        yield made
+    finally:
+        clusters.remove(CLUSTER)
+
+
+def kubectl(cluster: clusters.Cluster, *args: str, check: bool = True) -> str:
+    """Run kubectl as the cluster's administrator, from the host."""
+    result = subprocess.run(
+        [clusters.kubectl_program(), f"--kubeconfig={cluster.kubeconfig}", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert not check or result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def lab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `lab` as an instructor does."""
+    return subprocess.run(
+        [*LAB, *args], cwd=cwd, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
+def pods(cluster: clusters.Cluster) -> dict[str, dict]:
+    """The namespace's pods by name."""
+    items = json.loads(kubectl(cluster, "-n", NAMESPACE, "get", "pods", "-o", "json"))["items"]
+    return {item["metadata"]["name"]: item for item in items}
+
+
+def _read_outcomes(grading: subprocess.Popen[str], recorded: list[tuple[float, str]]) -> None:
+    """Note when `lab grade` prints each learner's line (`✔ s01 10/10`, `! s02 unreachable`)."""
+    assert grading.stderr is not None
+    for line in grading.stderr:
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("✔", "✘", "!") and words[1] in LEARNERS:
+            recorded.append((time.monotonic(), words[1]))
+
+
+def test_a_class_of_pods_is_graded_while_a_pod_and_a_worker_are_lost(
+    cluster: clusters.Cluster, tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"{s},Learner {s}\n" for s in LEARNERS))
+    where = ["--kubeconfig", str(cluster.kubeconfig), "--namespace", NAMESPACE]
+
+    # A pod that is no learner's, in the class's own namespace: nothing may touch it.
+    kubectl(cluster, "create", "namespace", NAMESPACE)
+    kubectl(
+        cluster,
+        "-n",
+        NAMESPACE,
+        "run",
+        "bystander",
+        f"--image={clusters.SANDBOX_IMAGE}",
+        "--image-pull-policy=Never",
+        "--restart=Never",
+    )
+
+    up = lab(
+        "class", "up", "namespaces", "-r", str(roster), "--on", "kubernetes", *where, cwd=tmp_path
+    )
+    assert up.returncode == 0, up.stderr + up.stdout
+    state = json.loads((tmp_path / "roster.namespaces.class.json").read_text())
+    assert state["placement"]["namespace"] == NAMESPACE
+    found = pods(cluster)
+    class_pods = {f"k2c-namespaces-{s}": s for s in LEARNERS}
+    assert set(class_pods) <= set(found)
+    node_of = {class_pods[n]: found[n]["spec"]["nodeName"] for n in class_pods}
+    assert set(node_of.values()) == set(cluster.worker_names), node_of  # both workers used
+    for name, student in class_pods.items():
+        meta, spec = found[name]["metadata"], found[name]["spec"]
+        assert meta["labels"]["org.kernel-to-cloud/class"] == "namespaces"
+        assert meta["labels"]["org.kernel-to-cloud/student"] == student
+        assert meta["labels"]["org.kernel-to-cloud/nonce"] == state["nonces"][student]
+        env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
+        assert env["K2C_NONCE"] == state["nonces"][student]
+        security = spec["containers"][0]["securityContext"]
+        assert set(security["capabilities"]["add"]) == {"SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE"}
+        assert security["seccompProfile"] == {"type": "Unconfined"}
+        assert spec["containers"][0]["resources"]["limits"]["memory"] == "1Gi"
+        assert spec["automountServiceAccountToken"] is False
+
+    listed = json.loads(
+        lab("class", "list", "namespaces", "-r", str(roster), "--json", cwd=tmp_path).stdout
+    )
+    targets = {entry["id"]: entry["target"] for entry in listed}
+    assert targets["s01"] == (
+        f"kubectl://k2c-namespaces-s01?namespace={NAMESPACE}&context={CLUSTER}"
+        f"&kubeconfig={cluster.kubeconfig}"
+    )
+    assert all("exec -it" in entry["shell"] for entry in listed)
+
+    with ThreadPoolExecutor(3) as pool:
+        solves = list(
+            pool.map(lambda s: lab("solve", "namespaces", "-t", targets[s], cwd=tmp_path), SOLVED)
+        )
+    assert all(solved.returncode == 0 for solved in solves), [s.stderr for s in solves]
+
+    # Grade, and break the cluster as soon as the first learner is recorded. A learner recorded
+    # after the pod is gone (its deletion waited for) and the worker killed must be unreachable
+    # if lost; one recorded meanwhile may have been checked before, so graded right is fine too.
+    grading = subprocess.Popen(
+        [
+            *LAB,
+            "grade",
+            "namespaces",
+            "-r",
+            str(roster),
+            "-o",
+            "out",
+            "--jobs",
+            "2",
+            "--timeout",
+            "45",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    recorded: list[tuple[float, str]] = []
+    reader = threading.Thread(target=_read_outcomes, args=(grading, recorded), daemon=True)
+    reader.start()
+    while not recorded and grading.poll() is None:
+        time.sleep(0.1)
+    rest = [s for s in LEARNERS if s not in {student for _, student in recorded}]
+    per_worker = {w: [s for s in rest if node_of[s] == w] for w in cluster.worker_names}
+    worker = max(per_worker, key=lambda w: len(per_worker[w]))
+    victim = ([s for s in rest if node_of[s] != worker] or rest)[-1]
+    subprocess.run(["docker", "kill", worker], check=True, capture_output=True)
+    kubectl(cluster, "-n", NAMESPACE, "delete", "pod", f"k2c-namespaces-{victim}")
+    cut = time.monotonic()
+    lost = {victim} | {s for s in LEARNERS if node_of[s] == worker}
+    assert grading.wait(timeout=600) == 3  # some learners could not be graded
+    reader.join(timeout=10)
+
+    with (tmp_path / "out" / "gradebook.csv").open(newline="") as stream:
+        rows = {row["student"]: row for row in csv.DictReader(stream)}
+    assert set(rows) == set(LEARNERS)  # every learner recorded
+    after = {student for when, student in recorded if when > cut}
+    missed = 0
+    for student, row in rows.items():
+        right = (
+            row["status"] == "graded"
+            and row["nonce_status"] == "verified"
+            and row["score"] == ("10" if student in SOLVED else "0")
+        )
+        seen = (student, row["status"], row["score"], row["error"])
+        if student in lost and student in after:
+            assert row["status"] == "unreachable", seen
+        elif student in lost:
+            assert right or row["status"] == "unreachable", seen
+        else:
+            assert right, seen
+        missed += row["status"] == "unreachable"
+    assert missed >= 1  # something was lost mid-grade, and recorded as such
+
+    down = lab("class", "down", "namespaces", "-r", str(roster), cwd=tmp_path)
+    assert down.returncode == 0, down.stderr + down.stdout
+    left = pods(cluster)
+    assert set(left) == {"bystander"}, sorted(left)
+    # It may have been on the stopped worker, whose kubelet can no longer confirm it gone.
+    kubectl(cluster, "-n", NAMESPACE, "delete", "pod", "bystander", "--force", "--grace-period=0")
+    deadline = time.monotonic() + 60
+    while pods(cluster) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert pods(cluster) == {}
