@@ -277,9 +277,22 @@ def main() -> None:
             ]
             sessions = _session_costs(specs[0], args.sessions, folder)
             print(f"  per-pod session (median of {args.sessions}): {sessions}")
+            _summarise(args, lab, results, sessions)
         finally:
-            clusters.remove(CLUSTER)
-    ratio = round(float(results[0]["seconds"]) / float(results[1]["seconds"]), 2)
+            # After the figures: removing nodes can take minutes on a loaded Docker engine.
+            for attempt in range(3):
+                try:
+                    clusters.remove(CLUSTER)
+                    break
+                except Exception as exc:  # a slow engine's read timeout: try again
+                    print(f"removing {CLUSTER} (attempt {attempt + 1}): {exc}", file=sys.stderr)
+
+
+def _summarise(
+    args: argparse.Namespace, lab: Lab, results: list[dict[str, object]], sessions: dict
+) -> None:
+    """Print the figures as JSON (and write them to --json), then the ratio line."""
+    ratio = round(float(str(results[0]["seconds"])) / float(str(results[1]["seconds"])), 2)
     summary = {
         "lab": lab.id,
         "students": args.students,
@@ -289,10 +302,10 @@ def main() -> None:
         "results": results,
         "sessions": sessions,
         "ratio_serial_over_grade": ratio,
-        "grade_seconds_per_pod": round(float(results[1]["seconds"]) / args.students, 3),
+        "grade_seconds_per_pod": round(float(str(results[1]["seconds"])) / args.students, 3),
     }
     print(json.dumps(summary, indent=2))
-    print(f"ratio: serial testinfra / lab grade = {ratio}")
+    print(f"ratio: serial testinfra / lab grade = {ratio}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
