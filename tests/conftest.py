@@ -53,12 +53,13 @@ def cli() -> CliRunner:
 # engine-wide things (the fixed container names of the learner's own environments, the classroom's
 # and the bench's, the resident checker), so every test is in the `shared` group, which one worker
 # runs in order, unless it names a group of its own: a lab's self-tests (their containers are named
-# after the lab and "selftest") and the heavy environments' tests (a cluster, the cloud fixture).
+# after the lab and "selftest") and the heavy environments' tests (the cluster tests, which share
+# one cluster a session starts, and the cloud fixture's).
 SHARED = "shared"
 # The groups started first, longest first, so that no long one starts last (measured in CI).
 LONGEST_FIRST = (
-    "lab-swarm", "lab-microservices", SHARED, "lab-virtual-machines", "lab-images",
-    "lab-networking",
+    "packstack", "kube", "lab-swarm", "lab-microservices", SHARED, "lab-virtual-machines",
+    "lab-images", "lab-networking",
 )  # fmt: skip
 
 
@@ -66,6 +67,8 @@ def group_of(item: pytest.Item) -> str:
     """The xdist group a test runs in: the one it names, its lab's self-tests' group, or shared."""
     if (mark := item.get_closest_marker("xdist_group")) is not None:
         return str(mark.args[0] if mark.args else mark.kwargs["name"])
+    if item.get_closest_marker("cluster") is not None:  # one cluster for them all, one worker
+        return "kube"
     if item.path.name == "test_labs.py" and (lab := getattr(item, "callspec", None)):
         return f"lab-{lab.params['lab'].id}"
     return SHARED

@@ -27,7 +27,8 @@ FIXTURE = REPO / "labs" / "packstack" / "fixture"
 LAB_COMMAND = shutil.which("lab", path=str(Path(sys.executable).parent)) or "lab"
 NAME = f"k2c-cloud-selftest-{os.getpid()}"
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+# Its own xdist group: its container's name is its own, and it is the suite's longest test.
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.xdist_group("packstack")]
 
 
 @pytest.fixture(scope="session")
