@@ -85,6 +85,22 @@ class Examiner:
         """Prefix that turns a path of the environment into one this examiner can open."""
         return f"/proc/{self.init}/root" if self.place else ""
 
+    def node(self, name: str) -> Examiner | None:
+        """The examiner of another container of the same environment (a node), or None inside.
+
+        Outside, the same examiner shell looks at container ``name`` (its place read from the
+        Docker engine, as this one's); inside there is none: the learner's shell reaches other
+        nodes over the environment's network.
+
+        Raises:
+            checker.examiner.container.ExaminerUnavailable: that container does not run.
+        """
+        if self.place is None:
+            return None
+        from checker.examiner import container
+
+        return Examiner(self.host, f"docker://{name}", self.vantage, container.place(name))
+
     # Files -------------------------------------------------------------------------------
 
     def path(self, path: str) -> str:
