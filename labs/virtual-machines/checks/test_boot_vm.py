@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.mark.task("boot-vm")
-def test_the_vm_answers_with_the_memory_and_cpus_named(guest, host, params):
+def test_the_vm_answers_with_the_memory_and_cpus_named(guest, params):
     """A QEMU VM answers over ssh and sees the memory and virtual CPUs it was given."""
     assert guest.reachable, guest.absence()
     want_mib, want_cpus = int(params["vm_memory_mib"]), int(params["vm_cpus"])
@@ -22,7 +22,7 @@ def test_the_vm_answers_with_the_memory_and_cpus_named(guest, host, params):
 
 
 @pytest.mark.task("boot-vm")
-def test_the_guest_runs_a_kernel_of_its_own(guest, host, host_facts):
+def test_the_guest_runs_a_kernel_of_its_own(guest, host_facts):
     """The guest's kernel is another boot than the host's, started with QEMU's command line."""
     assert guest.reachable, guest.absence()
     facts = guest.facts

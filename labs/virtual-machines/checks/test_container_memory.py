@@ -19,13 +19,13 @@ def to_bytes(text):
 
 @pytest.mark.task("container-memory")
 def test_the_config_and_the_running_cgroup_hold_the_limit(
-    container, container_cgroup, host, params
+    container, container_cgroup, examiner, params
 ):
     """The container's config sets a memory limit and its running cgroup carries it."""
     from_config = f"/var/lib/lxc/{container.name}/config"
     container.require_running()
     want = int(params["lxc_memory_mib"]) * 2**20
-    lines = host.run(f"cat {from_config}").stdout.splitlines()
+    lines = (examiner.read(from_config) or "").splitlines()
     limits = [m for m in map(LIMIT_KEY.match, lines) if m]
     assert limits, (
         f"{from_config} sets no memory limit (no lxc.cgroup.memory.limit_in_bytes or "
@@ -37,9 +37,9 @@ def test_the_config_and_the_running_cgroup_hold_the_limit(
         f"{from_config} sets {limits[-1][1]} = {limits[-1][2]}: the task asks for at most "
         f"{want // 2**20} MiB"
     )
-    v2 = container_cgroup is not None and host.file(f"{container_cgroup}/memory.max").exists
-    knob = f"{container_cgroup}/{'memory.max' if v2 else 'memory.limit_in_bytes'}"
-    text = host.run(f"cat {knob}").stdout.strip()
+    assert container_cgroup, f"The running container's memory cgroup was not found ({from_config})"
+    knob = f"{container_cgroup}/{'memory.max' if examiner.cgroup_v2 else 'memory.limit_in_bytes'}"
+    text = examiner.run("cat %s", knob).stdout.strip()
     live = to_bytes(text)
     assert live is not None, f"The running container's cgroup has no limit ({knob}: {text!r})"
     assert 0 < live <= want, (
@@ -49,12 +49,12 @@ def test_the_config_and_the_running_cgroup_hold_the_limit(
 
 
 @pytest.mark.task("container-memory")
-def test_the_kernel_oom_killed_a_process_in_the_container(container, container_cgroup, host):
+def test_the_kernel_oom_killed_a_process_in_the_container(container, container_cgroup, examiner):
     """The kernel's counter in the container's memory cgroup shows an OOM kill."""
     container.require_running()
-    counters = ""
+    counters = source = ""
     for name in ("memory.events", "memory.oom_control"):
-        result = host.run(f"cat {container_cgroup}/{name}")
+        result = examiner.run("cat %s", f"{container_cgroup}/{name}")
         if result.rc == 0:
             counters, source = result.stdout, f"{container_cgroup}/{name}"
             break

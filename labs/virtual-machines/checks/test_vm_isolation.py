@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.mark.task("vm-isolation")
-def test_the_guest_has_the_hostname_named(guest, host, host_facts, params):
+def test_the_guest_has_the_hostname_named(guest, host_facts, params):
     """The guest's hostname is the one the lab names, and the host's is another."""
     assert guest.reachable, guest.absence()
     want = params["vm_hostname"]
@@ -20,13 +20,13 @@ def test_the_guest_has_the_hostname_named(guest, host, host_facts, params):
 
 
 @pytest.mark.task("vm-isolation")
-def test_a_file_exists_only_inside_the_guest(guest, host, params):
+def test_a_file_exists_only_inside_the_guest(guest, examiner, params):
     """The file the lab names exists in the guest and not in the lab container."""
     assert guest.reachable, guest.absence()
     path = params["vm_file"]
     inside = guest.run(f"test -f {shlex.quote(path)}")
     assert inside.rc == 0, f"There is no file {path} inside the guest (ssh test -f said no)"
-    assert not host.file(path).exists, (
+    assert not examiner.exists(path), (
         f"{path} exists in the lab container too: the task wants a file that only the guest "
         "has, written inside it"
     )
