@@ -6,9 +6,11 @@ environment's private network, the registry's HTTP API, and real HTTP requests t
 Nothing here changes that state.
 
 The `examiner` (`checker.examiner`) runs every command: for `lab check` the manager's own
-tools; for `lab grade` the grader's docker client and curl, from outside, on the manager's
-engine socket and in the manager's network namespace. Nodes are reached by the addresses the
-Docker host gave their containers, not by names the environment's DNS could answer otherwise.
+tools; for `lab grade` the grader's docker client and curl, from outside: each node's engine
+through that node's own socket (every node is a container of the Docker host, with an examiner
+of its own, `examiner.node`), HTTP in the manager's network namespace. Nodes are reached by the
+addresses the Docker host gave their containers, not by names the environment's DNS could
+answer otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -66,15 +68,23 @@ class Swarm:
     examiner: Any
     name: str  # the environment's name: its manager's container
     addresses: dict[str, str]  # node name -> its address on the environment's network
+    # node name -> its own examiner (outside only: each node's engine through its own socket)
+    nodes_examined: dict[str, Any] = field(default_factory=dict)
 
     def address(self, node: str) -> str:
         """NODE's address on the private network (its name when the host does not say)."""
         return self.addresses.get(node, node)
 
     def docker(self, *args: str, node: str = "") -> Any:
-        """Run `docker ARGS` on the manager's engine, or on NODE's engine over the network."""
-        if not node:
+        """Run `docker ARGS` on the manager's engine, or on NODE's engine.
+
+        Outside, NODE's engine is reached through its own socket, from the examiner (nothing
+        of the manager's network lies between); inside, over the network, on tcp://NODE:2375.
+        """
+        if not node or node == "manager":
             return self.examiner.docker(*args, limit=60)
+        if node in self.nodes_examined:
+            return self.nodes_examined[node].docker(*args, limit=60)
         quoted = " ".join(shlex.quote(arg) for arg in args)
         where = f"tcp://{self.address(node)}:2375"
         return self.examiner.net(f"timeout 60 docker -H {where} {quoted}")
@@ -224,7 +234,22 @@ def swarm(examiner: Any, target: Any) -> Swarm:
         if examiner.exists("/run/k2c/ready") and examiner.docker("version").rc == 0:
             break
         time.sleep(0.2)
-    return Swarm(examiner, target.name, node_addresses(target))
+    return Swarm(examiner, target.name, node_addresses(target), node_examiners(examiner, target))
+
+
+def node_examiners(examiner: Any, target: Any) -> dict[str, Any]:
+    """Each worker node's own examiner, outside (none inside, or for a node that is not up)."""
+    if not examiner.outside:
+        return {}
+    from checker.examiner.container import ExaminerUnavailable
+
+    found = {}
+    for node in NODES[1:]:
+        try:
+            found[node] = examiner.node(f"{target.name}.{node}")
+        except ExaminerUnavailable:  # no such node container: reached over the network, fails
+            continue
+    return found
 
 
 def node_addresses(target: Any) -> dict[str, str]:
