@@ -227,11 +227,86 @@ EOF
 """
 )
 
+# No VM and no system container run. A decoy shell script named like QEMU (its process name is
+# the script's) carries the arguments the checks look for; the lies answer for the guest (ssh),
+# for the socket table and QEMU's open files, and for an LXC init in LXC's cgroup. Only the
+# config file is real. Nothing is measured: the measure task compares the learner's own figures.
+VIRTUAL_MACHINES = (
+    _DECOY
+    + r"""
+mkdir -p /tmp/q /var/lib/lxc/sys1
+printf '#!/bin/sh\nsleep infinity\n' > /tmp/q/qemu-system-x86_64
+chmod +x /tmp/q/qemu-system-x86_64
+setsid -f /tmp/q/qemu-system-x86_64 -m 256 -smp 2 -kernel /opt/vm/vmlinuz -append console=ttyS0 \
+  -nic user,hostfwd=tcp:127.0.0.1:2222-:22 </dev/null >/dev/null 2>&1
+sleep 0.3
+pgrep -n -f /tmp/q/qemu-system > /tmp/.qemu
+echo 'lxc.cgroup.memory.limit_in_bytes = 128M' > /var/lib/lxc/sys1/config
+plant ssh <<'EOF'
+#!/bin/sh
+case "$*" in
+  *osrelease*)
+    printf 'release=6.1.0-99-cloud-amd64\nhostname=guest1\nboot_id=0ddba11-5eed-4bad-b0a7-000000000001\n'
+    printf 'cmdline=console=ttyS0\ncpus=2\nmem_kib=229000\n'; exit 0 ;;
+  *"test -f /root/only-in-the-vm.txt"*) exit 0 ;;
+esac
+exec /usr/bin/ssh "$@"
+EOF
+plant cat <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+case "$*" in
+  "/proc/net/tcp /proc/net/tcp6")
+    echo "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+    echo "   0: 0100007F:08AE 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999999 1"
+    exit 0 ;;
+  /proc/$S/cgroup) printf '8:pids:/lxc.payload.sys1\n4:memory:/lxc.payload.sys1\n0::/\n'; exit 0 ;;
+  /proc/$S/status) /bin/sed "s/^NSpid:.*/NSpid:\t$S\t1/" "/proc/$S/status"; exit 0 ;;
+  */lxc.payload.sys1/memory.limit_in_bytes) echo 134217728; exit 0 ;;
+  */lxc.payload.sys1/memory.oom_control) printf 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n'; exit 0 ;;
+esac
+exec /bin/cat "$@"
+EOF
+plant readlink <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+[ "$PWD" = "/proc/$(/bin/cat /tmp/.qemu)/fd" ] && { echo 'socket:[999999]'; exit 0; }
+[ "$1" = "/proc/$S/exe" ] && { echo /sbin/init; exit 0; }
+exec /usr/bin/readlink "$@"
+EOF
+plant sed <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+[ "$3" = "/proc/$S/status" ] && { printf '%s 1\n' "$S"; exit 0; }
+exec /bin/sed "$@"
+EOF
+plant awk <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+[ "$3" = "/proc/$S/cgroup" ] && { echo /lxc.payload.sys1; exit 0; }
+exec /usr/bin/awk "$@"
+EOF
+plant ps <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+[ "$*" = "-o pid=,args= --ppid $S" ] && { echo "  42 /sbin/getty 38400 tty1"; exit 0; }
+exec /bin/ps "$@"
+EOF
+replace /usr/bin/nsenter <<'EOF'
+#!/bin/sh
+S=$(/bin/cat /tmp/.decoy)
+[ "$1 $2 $3" = "-t $S -u" ] && { echo sys1; exit 0; }
+exec /usr/bin/nsenter.real "$@"
+EOF
+"""
+)
+
 KITS = {
     "namespaces": NAMESPACES,
     "cgroups": CGROUPS,
     "container-by-hand": CONTAINER_BY_HAND,
     "networking": NETWORKING,
+    "virtual-machines": VIRTUAL_MACHINES,
 }
 # The tasks each kit fools when checks run inside, with the learner's tools. (networking's
 # publish and host-mode are checked over HTTP from outside the environment: no tool lies there.)
@@ -240,4 +315,5 @@ FOOLED = {
     "cgroups": ("memory-oom", "cpu-quota", "fork-bomb", "service", "docker-limits"),
     "container-by-hand": ("rootfs", "start", "cgroup", "network"),
     "networking": ("veth-pair", "user-bridge", "throughput"),
+    "virtual-machines": ("boot-vm", "vm-isolation", "system-container", "container-memory"),
 }

@@ -152,3 +152,33 @@ def test_an_examiner_holding_a_session_shell_is_in_use(cleanup: list[str]) -> No
     other.kill()
     other.reload()
     assert not container.in_use(other)
+
+
+def test_another_node_is_examined_through_its_own_place(cleanup: list[str]) -> None:
+    """`examiner.node(NAME)`: the same examiner shell, the other container's PID and files."""
+    names = [f"k2c-i12-node-{n}" for n in range(2)]
+    cleanup += names
+    for name in names:
+        environments.remove(name)
+        environments.client().containers.run(
+            environments.BASE_IMAGE,
+            ["sh", "-c", f"echo {name} > /tmp/who && exec sleep infinity"],
+            name=name,
+            detach=True,
+        )
+    first = Examiner(
+        connect(container.ensure_running()),
+        f"docker://{names[0]}",
+        "outside",
+        container.place(names[0]),
+    )
+    other = first.node(names[1])
+    assert other is not None
+    assert other.host is first.host
+    assert other.init == container.place(names[1]).init != first.init
+    assert first.read("/tmp/who") == f"{names[0]}\n"
+    assert other.read("/tmp/who") == f"{names[1]}\n"
+    with pytest.raises(container.ExaminerUnavailable):
+        first.node("k2c-i12-node-none")
+    inside = Examiner(connect(parse_spec(f"docker://{names[0]}")), f"docker://{names[0]}")
+    assert inside.node(names[1]) is None
