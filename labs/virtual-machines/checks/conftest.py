@@ -308,7 +308,7 @@ def container_cgroup(examiner: Any, container: LxcContainer) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def measured() -> dict[tuple[str, str], tuple[float, float] | str]:
+def measured() -> dict[tuple[str, ...], Any]:
     """The examiner's measurements so far in this session, by (machine, kind)."""
     return {}
 
@@ -367,26 +367,33 @@ def yardstick(examiner: Any, target: Any) -> Iterator[Yardstick]:
 
 
 @pytest.fixture
-def probe(yardstick: Yardstick, measured: dict[tuple[str, str], Any]) -> Any:
+def probe(yardstick: Yardstick, measured: dict[tuple[str, ...], Any]) -> Any:
     """Measure one kind the examiner's own way (probe.sh): (seconds, MiB), or why it could not.
 
     A measurement describes the machine, not the learner's work: containers of one Docker
     engine share it, so the session measures each kind once per machine and compares every
-    learner's figures with that one yardstick.
+    learner's figures with that one yardstick. `measure(kind, again=True)` measures once more,
+    once per session (a start time taken in a busy moment of a shared machine is slow): the
+    quicker start is kept, with its memory.
     """
     script = (Path(__file__).parent / "probe.sh").read_text()
     machine = yardstick.machine
 
-    def measure(kind: str) -> tuple[float, float] | str:
-        if (machine, kind) not in measured:
+    def measure(kind: str, again: bool = False) -> tuple[float, float] | str:
+        known = measured.get((machine, kind))
+        again = again and (machine, kind, "again") not in measured
+        if again:
+            measured[machine, kind, "again"] = True
+        if known is None or again:
             command = f"bash -s {kind} <<'K2C_PROBE'\n{script}K2C_PROBE"
             result = yardstick.host().run(command, timeout=600)
             fields = result.stdout.split()
             try:
-                measured[machine, kind] = (float(fields[0]), int(fields[1]) / 1024)
+                found = (float(fields[0]), int(fields[1]) / 1024)
             except (IndexError, ValueError):
                 last = (result.stderr.strip().splitlines() or [f"exit code {result.rc}"])[-1]
-                return f"the check could not start its own {kind}: {last}"
+                return known or f"the check could not start its own {kind}: {last}"
+            measured[machine, kind] = min(found, known) if known else found
         return measured[machine, kind]
 
     return measure

@@ -43,10 +43,13 @@ def test_the_figures_match_the_checks_own_measurement(kind, examiner, params, pr
     """The learner's start time and memory of one kind agree with the check's own measurement."""
     path = params["measurements"]
     start, memory = read_figures(examiner, path)[kind]
+    factor, slack = float(params["start_factor"]), float(params["start_slack_seconds"])
     measured = probe(kind)
     assert not isinstance(measured, str), measured
+    if not close(start, measured[0], factor, slack):  # ours may be from a busy moment
+        measured = probe(kind, again=True)
+        assert not isinstance(measured, str), measured
     our_start, our_memory = measured
-    factor, slack = float(params["start_factor"]), float(params["start_slack_seconds"])
     assert close(start, our_start, factor, slack), (
         f"{path} says the {kind} started in {start:g} s; the check measured {our_start:.2f} s "
         f"(accepted: within a factor of {factor:g} or {slack:g} s)"
