@@ -32,7 +32,10 @@ from checker.spec import Node, TargetSpec, parse_spec
 
 TARGET_PARAM = "lab_target_spec"
 # The tools checks use on machines without an examiner, verified against their packages.
-_SSH_TOOLS = ("sh", "cat", "grep", "sed", "ip", "readlink", "nsenter", "stat", "ps", "docker")
+_SSH_TOOLS = (
+    *("sh", "bash", "cat", "grep", "sed", "awk", "tr", "head", "find", "sort"),
+    *("ip", "readlink", "nsenter", "stat", "ps", "docker", "ssh"),
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
