@@ -339,12 +339,13 @@ class Yardstick:
                 self._host = self.examiner.host
             else:
                 import os
+                import secrets
 
                 from checker import environments
                 from checker.engine import connect
                 from checker.manifest import load_lab
 
-                self.name = f"k2c-yardstick-virtual-machines-{os.getpid()}"
+                self.name = f"k2c-yardstick-virtual-machines-{os.getpid()}-{secrets.token_hex(3)}"
                 self._host = connect(environments.start(load_lab(LAB_DIR), self.name))
         return self._host
 
