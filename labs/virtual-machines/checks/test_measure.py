@@ -44,18 +44,19 @@ def test_the_figures_match_the_checks_own_measurement(kind, examiner, params, pr
     path = params["measurements"]
     start, memory = read_figures(examiner, path)[kind]
     factor, slack = float(params["start_factor"]), float(params["start_slack_seconds"])
-    measured = probe(kind)
-    assert not isinstance(measured, str), measured
-    if not close(start, measured[0], factor, slack):  # ours may be from a busy moment
-        measured = probe(kind, again=True)
-        assert not isinstance(measured, str), measured
-    our_start, our_memory = measured
-    assert close(start, our_start, factor, slack), (
-        f"{path} says the {kind} started in {start:g} s; the check measured {our_start:.2f} s "
+    taken = probe(kind)
+    assert not isinstance(taken, str), taken
+    if not any(close(start, ours, factor, slack) for ours, _ in taken):
+        taken = probe(kind, again=True)  # ours may come from a busy moment: once more
+        assert not isinstance(taken, str), taken
+    ours = " and ".join(f"{seconds:.2f} s" for seconds, _ in taken)
+    assert any(close(start, seconds, factor, slack) for seconds, _ in taken), (
+        f"{path} says the {kind} started in {start:g} s; the check measured {ours} "
         f"(accepted: within a factor of {factor:g} or {slack:g} s)"
     )
     factor, slack = float(params["memory_factor"]), float(params["memory_slack_mib"])
-    assert close(memory, our_memory, factor, slack), (
-        f"{path} says the {kind} uses {memory:g} MiB; the check measured {our_memory:.1f} MiB "
+    ours = " and ".join(f"{mib:.1f} MiB" for _, mib in taken)
+    assert any(close(memory, mib, factor, slack) for _, mib in taken), (
+        f"{path} says the {kind} uses {memory:g} MiB; the check measured {ours} "
         f"of resident memory (accepted: within a factor of {factor:g} or {slack:g} MiB)"
     )
