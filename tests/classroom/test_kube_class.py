@@ -29,7 +29,13 @@ import pytest
 
 from checker import clusters
 
-pytestmark = [pytest.mark.docker, pytest.mark.kubernetes, pytest.mark.slow]
+# Its own xdist group: its cluster and class are named for it alone, and it runs beside the rest.
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.kubernetes,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("kube-class"),
+]
 
 CLUSTER = "k2c-kclass"
 NAMESPACE = "k2c-kclass-ns"
