@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from xdist.scheduler import LoadGroupScheduling
+from xdist.scheduler import LoadScopeScheduling
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 # `lab check` leaves a resident checker behind (checker.resident); in tests, let it go soon.
@@ -49,45 +50,49 @@ def cli() -> CliRunner:
     return CliRunner()
 
 
-# The suite runs on several xdist workers (`./dev test`, `--dist loadgroup`). Most tests share
-# engine-wide things (the fixed container names of the learner's own environments, the classroom's
-# and the bench's, the resident checker), so every test is in the `shared` group, which one worker
-# runs in order, unless it names a group of its own: a lab's self-tests (their containers are named
-# after the lab and "selftest") and the heavy environments' tests (the cluster tests, which share
-# one cluster a session starts, and the cloud fixture's).
+# The suite runs on several xdist workers (`./dev test`). Most tests share engine-wide things (the
+# fixed container names of the learner's own environments, the classroom's and the bench's, the
+# resident checker), so they form the `shared` group, which one worker runs in order. A lab's
+# self-tests (their containers are named after the lab and "selftest") and the heavy
+# environments' tests (one cluster for tests/clusters, one for the class of pods, the cloud
+# fixture) are groups of their own. Groups are known by the test's id alone: xdist's own
+# `xdist_group` marks no longer reach its scheduler under pytest 9.2 (it rewrites a node id
+# that pytest now derives), and the scheduler, in the controller, sees ids, not tests.
 SHARED = "shared"
+OWN_GROUPS = {
+    "tests/selftests/test_packstack.py": "packstack",
+    "tests/clusters/": "kube",
+    "tests/classroom/test_kube_class.py": "kube-class",
+}
 # The groups started first, longest first, so that no long one starts last (measured in CI).
 LONGEST_FIRST = (
     "packstack", "kube", SHARED, "lab-swarm", "lab-microservices", "lab-virtual-machines",
     "lab-images", "lab-networking",
 )  # fmt: skip
+_LAB_SELFTEST = re.compile(r"^tests/selftests/test_labs\.py::\w+\[(?P<lab>[\w-]+)\]$")
 
 
-def group_of(item: pytest.Item) -> str:
-    """The xdist group a test runs in: the one it names, its lab's self-tests' group, or shared."""
-    if (mark := item.get_closest_marker("xdist_group")) is not None:
-        return str(mark.args[0] if mark.args else mark.kwargs["name"])
-    if item.get_closest_marker("cluster") is not None:  # one cluster for them all, one worker
-        return "kube"
-    if item.path.name == "test_labs.py" and (lab := getattr(item, "callspec", None)):
-        return f"lab-{lab.params['lab'].id}"
+def group_of(nodeid: str) -> str:
+    """The group a test runs in, from its id: its own, its lab's self-tests', or shared."""
+    if match := _LAB_SELFTEST.match(nodeid):
+        return f"lab-{match['lab']}"
+    path = nodeid.partition("::")[0]
+    for prefix, group in OWN_GROUPS.items():
+        if path.startswith(prefix):
+            return group
     return SHARED
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (it runs last otherwise)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Put every test in its group, and the groups in the order the workers should take them."""
+    """Order the tests as the workers should take their groups: longest groups first."""
     rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(group_of(item)))
-    items.sort(key=lambda item: rank.get(group_of(item), len(rank)))  # stable: order kept within
+    items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))  # stable sort
 
 
-class OneGroupPerWorker(LoadGroupScheduling):
-    """xdist's group scheduling, but a worker takes its next group only when it is on its last test.
+class OneGroupPerWorker(LoadScopeScheduling):
+    """Each group to one worker, in collection order; the next group only to a worker on its last.
 
-    xdist hands a worker another group as soon as it has two tests or fewer pending, so a worker
+    xdist hands a worker another unit as soon as it has two tests or fewer pending, so a worker
     running a group of two long self-tests would also hold the next group while the other workers
     idle. A worker needs one test queued after the running one to run it, hence one, not zero.
     """
@@ -95,6 +100,9 @@ class OneGroupPerWorker(LoadGroupScheduling):
     def __init__(self, config: pytest.Config, log: Any) -> None:
         super().__init__(config, log)
         config.option.loadscopereorder = False  # keep LONGEST_FIRST's order, not xdist's by size
+
+    def _split_scope(self, nodeid: str) -> str:
+        return group_of(nodeid)
 
     def _reschedule(self, node: Any) -> None:
         if (
@@ -106,7 +114,9 @@ class OneGroupPerWorker(LoadGroupScheduling):
         super()._reschedule(node)
 
 
-@pytest.hookimpl(optionalhook=True)  # the fixture course's own pytest runs load no xdist
+# tryfirst: xdist's own implementation answers otherwise (the first answer wins). Optional: the
+# fixture course's own pytest runs load no xdist.
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Our scheduler when the suite runs with `--dist loadgroup`; xdist's own otherwise."""
     if config.getvalue("dist") == "loadgroup":

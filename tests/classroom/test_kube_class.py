@@ -29,12 +29,10 @@ import pytest
 
 from checker import clusters
 
-# Its own xdist group: its cluster and class are named for it alone, and it runs beside the rest.
 pytestmark = [
     pytest.mark.docker,
     pytest.mark.kubernetes,
     pytest.mark.slow,
-    pytest.mark.xdist_group("kube-class"),
 ]
 
 CLUSTER = "k2c-kclass"

@@ -27,8 +27,7 @@ FIXTURE = REPO / "labs" / "packstack" / "fixture"
 LAB_COMMAND = shutil.which("lab", path=str(Path(sys.executable).parent)) or "lab"
 NAME = f"k2c-cloud-selftest-{os.getpid()}"
 
-# Its own xdist group: its container's name is its own, and it is the suite's longest test.
-pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.xdist_group("packstack")]
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
 @pytest.fixture(scope="session")
