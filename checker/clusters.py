@@ -292,7 +292,9 @@ def admin_kubectl(cluster: Cluster, args: str) -> str:
 def find(name: str) -> Cluster | None:
     """The course cluster NAME when its nodes are containers of this Docker engine, else None."""
     workers = client().containers.list(
-        all=True, filters={"label": [f"{LABEL}={name}", f"{ROLE_LABEL}=worker"]}
+        ignore_removed=True,
+        all=True,
+        filters={"label": [f"{LABEL}={name}", f"{ROLE_LABEL}=worker"]},
     )
     return Cluster(name, len(workers)) if workers else None
 
@@ -313,7 +315,9 @@ def remove(name: str) -> bool:
 
     engine = client()
     found = False
-    for container in engine.containers.list(all=True, filters={"label": f"{LABEL}={name}"}):
+    for container in engine.containers.list(
+        ignore_removed=True, all=True, filters={"label": f"{LABEL}={name}"}
+    ):
         container.remove(force=True, v=True)
         found = True
     for network in engine.networks.list(filters={"label": f"{LABEL}={name}"}):

@@ -120,7 +120,8 @@ def learner_environments() -> list[dict[str, str]]:
     Raises:
         DockerUnavailable: no Docker engine answers.
     """
-    found = client().containers.list(all=True, filters={"label": LABEL})
+    # ignore_removed: another session may remove a container between the list and its inspect.
+    found = client().containers.list(ignore_removed=True, all=True, filters={"label": LABEL})
     return sorted(
         (
             {"name": c.name, "lab": c.labels.get(LABEL, ""), "state": c.status}
@@ -415,7 +416,7 @@ def remove(name: str) -> bool:
 
     engine = client()
     selector = {"label": f"{ENVIRONMENT_LABEL}={name}"}
-    containers = engine.containers.list(all=True, filters=selector)
+    containers = engine.containers.list(ignore_removed=True, all=True, filters=selector)
     with contextlib.suppress(docker.errors.NotFound):
         containers.append(engine.containers.get(name))
     # Containers first: a network cannot go while a container is attached to it.

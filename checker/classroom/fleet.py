@@ -81,7 +81,7 @@ def class_down(
         if s.managed
     }
     labelled = environments.client().containers.list(
-        all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"}
+        ignore_removed=True, all=True, filters={"label": f"{identity.CLASS_LABEL}={lab.id}"}
     )
     # A node of an environment of several is removed with its environment, by the latter's name.
     names |= {

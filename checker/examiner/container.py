@@ -135,7 +135,7 @@ def _remove_stale(engine: Any, current: str) -> None:
     """
     import docker.errors
 
-    for old in engine.containers.list(all=True, filters={"label": LABEL}):
+    for old in engine.containers.list(ignore_removed=True, all=True, filters={"label": LABEL}):
         if old.name == current:
             continue
         try:

@@ -256,7 +256,9 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
     )
     names = {
         c.labels[STUDENT_LABEL]: c.name
-        for c in environments.client().containers.list(filters={"label": f"{CLASS_LABEL}=echo"})
+        for c in environments.client().containers.list(
+            ignore_removed=True, filters={"label": f"{CLASS_LABEL}=echo"}
+        )
     }
     assert names == {
         "../../evil": "k2c-echo-evil",
@@ -369,7 +371,9 @@ def test_class_down_removes_a_class_in_parallel_and_says_how_far_it_is() -> None
         lines: list[str] = []
         assert class_down(lab, progress=lines.append) == 6
         assert sorted(lines) == sorted(f"removed {n} ({k}/6)" for k, n in enumerate(names, 1))
-        assert not client.containers.list(all=True, filters={"label": f"{CLASS_LABEL}={lab.id}"})
+        assert not client.containers.list(
+            ignore_removed=True, all=True, filters={"label": f"{CLASS_LABEL}={lab.id}"}
+        )
     finally:
         for name in names:
             environments.remove(name)

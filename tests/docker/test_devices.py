@@ -50,7 +50,9 @@ def _demo(root: Path, entries: list[dict]) -> Lab:
 
 
 def _probes_left() -> list[str]:
-    found = environments.client().containers.list(all=True, filters={"label": devices.PROBE_LABEL})
+    found = environments.client().containers.list(
+        ignore_removed=True, all=True, filters={"label": devices.PROBE_LABEL}
+    )
     return [container.name for container in found]
 
 

@@ -40,11 +40,24 @@ def left_behind(name: str) -> dict[str, list[str]]:
     """Every container, network and volume of environment NAME that still exists."""
     engine = environments.client()
     selector = {"label": f"{environments.ENVIRONMENT_LABEL}={name}"}
-    named = [c.name for c in engine.containers.list(all=True) if c.name.startswith(name + ".")]
-    named += [c.name for c in engine.containers.list(all=True, filters={"name": f"^{name}$"})]
+    named = [
+        c.name
+        for c in engine.containers.list(ignore_removed=True, all=True)
+        if c.name.startswith(name + ".")
+    ]
+    named += [
+        c.name
+        for c in engine.containers.list(
+            ignore_removed=True, all=True, filters={"name": f"^{name}$"}
+        )
+    ]
     return {
         "containers": sorted(
-            {c.name for c in engine.containers.list(all=True, filters=selector)} | set(named)
+            {
+                c.name
+                for c in engine.containers.list(ignore_removed=True, all=True, filters=selector)
+            }
+            | set(named)
         ),
         "networks": sorted(n.name for n in engine.networks.list(filters=selector)),
         "volumes": sorted(v.name for v in engine.volumes.list(filters=selector)),
@@ -62,7 +75,7 @@ def anonymous_volumes(name: str) -> list[str]:
     selector = {"label": f"{environments.ENVIRONMENT_LABEL}={name}"}
     return [
         mount["Name"]
-        for container in engine.containers.list(all=True, filters=selector)
+        for container in engine.containers.list(ignore_removed=True, all=True, filters=selector)
         for mount in container.attrs.get("Mounts") or []
         if mount.get("Type") == "volume"
     ]
