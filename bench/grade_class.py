@@ -46,16 +46,14 @@ def _roster(lab: Lab, students: int, folder: Path) -> Roster:
     return Roster(path=path, students=tuple(Student(i, line=n + 2) for n, i in enumerate(ids)))
 
 
-def _prepare(lab: Lab, roster: Roster, state: Path, jobs: int) -> dict[str, int]:
-    """Start the class and solve a third fully, a third by half; return the expected scores."""
-    class_up(lab, roster, state, jobs=jobs)
+def solve_thirds(lab: Lab, specs: list[str], jobs: int) -> dict[str, int]:
+    """Solve the first third of the targets fully and the second by half; the expected scores."""
     half = list(lab.tasks[: len(lab.tasks) // 2])
-    third = len(roster.students) // 3
-    plan = {}
-    for number, student in enumerate(roster.students):
-        plan[student.spec(lab.id)] = (
-            None if number < third else (half if number < 2 * third else [])
-        )
+    third = len(specs) // 3
+    plan = {
+        spec: (None if number < third else (half if number < 2 * third else []))
+        for number, spec in enumerate(specs)
+    }
     with ThreadPoolExecutor(jobs) as pool:
         list(
             pool.map(
@@ -69,6 +67,12 @@ def _prepare(lab: Lab, roster: Roster, state: Path, jobs: int) -> dict[str, int]
         spec: (lab.max_score if tasks is None else sum(t.points for t in tasks))
         for spec, tasks in plan.items()
     }
+
+
+def _prepare(lab: Lab, roster: Roster, state: Path, jobs: int) -> dict[str, int]:
+    """Start the class and solve a third fully, a third by half; return the expected scores."""
+    class_up(lab, roster, state, jobs=jobs)
+    return solve_thirds(lab, [student.spec(lab.id) for student in roster.students], jobs)
 
 
 def _timed(

@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench.grade_class import solve_thirds
 from checker import clusters, environments
 from checker.classroom import kube
 from checker.classroom.grader import default_jobs, grade_class
@@ -43,7 +43,6 @@ from checker.classroom.model import Roster, Student
 from checker.manifest import Lab, load_lab
 from checker.paths import repo_root
 from checker.runner import run_checks
-from checker.solve import apply_steps
 from checker.spec import parse_spec
 
 CLUSTER = "k2c-bench-kube"
@@ -203,27 +202,9 @@ def _frame_end(data: bytes) -> int:
 def _prepare(
     lab: Lab, roster: Roster, state: Path, placement: kube.Placement, jobs: int
 ) -> dict[str, int]:
-    """Start the class and solve a third fully, a third by half; return the expected scores."""
+    """Start the class of pods and solve a third fully, a third by half; the expected scores."""
     specs = kube.class_up_pods(lab, roster, state, placement)
-    half = list(lab.tasks[: len(lab.tasks) // 2])
-    third = len(roster.students) // 3
-    plan = {
-        specs[student.id]: (None if number < third else (half if number < 2 * third else []))
-        for number, student in enumerate(roster.students)
-    }
-    with ThreadPoolExecutor(jobs) as pool:
-        list(
-            pool.map(
-                lambda item: (
-                    apply_steps(lab, parse_spec(item[0]), item[1]) if item[1] != [] else None
-                ),
-                plan.items(),
-            )
-        )
-    return {
-        spec: (lab.max_score if tasks is None else sum(t.points for t in tasks))
-        for spec, tasks in plan.items()
-    }
+    return solve_thirds(lab, [specs[student.id] for student in roster.students], jobs)
 
 
 def main() -> None:
