@@ -56,6 +56,10 @@ ROLE_LABEL = "org.kernel-to-cloud.cluster-role"
 NODE_CAPS = ("SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE")
 CLUSTER_CIDR_PREFIX = "10.244"
 READY_TIMEOUT = 300
+BUILD_CPU_SHARES = 2  # the kernel's minimum weight (a container's default is 1024)
+# On a busy host the API server, etcd and the scheduler answer first: starved, every kubectl
+# call fails (TLS handshake timeout) while the workloads they manage run on.
+CONTROL_PLANE_CPU_SHARES = 4096
 
 
 class ClusterError(TargetError):
@@ -122,7 +126,12 @@ def _docker_build(
     """
     import docker.errors
 
-    options: dict[str, Any] = {"tag": tag, "rm": True, "forcerm": True, "decode": True}
+    # The lowest CPU weight: a build (the compile takes a quarter of an hour of both cores) yields
+    # the CPU to whatever else runs, learners' environments or tests, and alone still gets all.
+    options: dict[str, Any] = {
+        "tag": tag, "rm": True, "forcerm": True, "decode": True,
+        "container_limits": {"cpushares": BUILD_CPU_SHARES},
+    }  # fmt: skip
     if path is not None:
         options["path"] = str(path)
     else:
@@ -341,6 +350,7 @@ def _node_host_config(control_plane: bool) -> dict[str, Any]:
     }
     if control_plane:
         options["port_bindings"] = {6443: ("127.0.0.1", None)}
+        options["cpu_shares"] = CONTROL_PLANE_CPU_SHARES
     else:
         # kubelet's OOM watcher reads the kernel log: the device, and the right to read it.
         options["devices"] = ["/dev/kmsg:/dev/kmsg:rwm"]
