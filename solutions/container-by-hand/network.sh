@@ -9,5 +9,5 @@ nsenter -t "$PID" -n ip addr add 10.200.0.2/24 dev veth-box
 nsenter -t "$PID" -n ip link set veth-box up
 nsenter -t "$PID" -n ip link set lo up
 nsenter -t "$PID" -n ip route add default via 10.200.0.1
-nsenter -t "$PID" -n ping -c1 -W1 10.200.0.1
+nsenter -t "$PID" -n ping -c1 -w5 10.200.0.1
 busybox wget -qO- http://10.200.0.2/
