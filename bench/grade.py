@@ -54,9 +54,15 @@ def _fanout(
     started = time.perf_counter()
     outcomes = grade_class(lab, students, jobs=default_jobs(), vantage=vantage)
     seconds_ = time.perf_counter() - started
-    bad = [o.spec for o in outcomes if o.status != "graded" or o.score != o.report.max_score]
+    bad = [o for o in outcomes if o.status != "graded" or o.score != o.report.max_score]
     if bad:
-        sys.exit(f"lab grade graded {len(bad)} targets below full marks, e.g. {bad[0]}")
+        first = bad[0]
+        failed = [f"{t.id}: {t.message}" for t in first.report.tasks if t.status != "passed"]
+        sys.exit(
+            f"lab grade graded {len(bad)} targets below full marks, e.g. {first.spec}: "
+            f"{first.status}, {first.score}/{first.report.max_score} in {first.seconds:.1f} s; "
+            f"{first.report.error or '; '.join(failed[:2])}"
+        )
     return Run(seconds_, commands=len(outcomes)), floor.commands_of(outcomes[0].report)
 
 

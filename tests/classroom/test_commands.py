@@ -280,7 +280,7 @@ def test_hostile_learners_leave_reports_inert_csvs_safe_and_the_terminal_clean(
 
     out = tmp_path / "out"
     result = cli.invoke(
-        lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out), "--timeout", "10"]
+        lab_main, ["grade", "echo", "--roster", str(roster), "--out", str(out), "--timeout", "30"]
     )
     assert result.exit_code == 3, result.output
     assert _rows(out) == {
