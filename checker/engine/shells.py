@@ -15,8 +15,9 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from checker.engine import docker_api
+from checker.engine import docker_api, kube_api
 from checker.engine.channels import Channel, PipeChannel
+from checker.engine.kubeconfig import ApiAccess, Unsupported, api_access
 from checker.spec import Node
 
 
@@ -173,22 +174,39 @@ class SshShell(Shell):
 
 @dataclass(frozen=True)
 class KubectlShell(Shell):
-    """A pod: the shell is a ``kubectl exec -i``."""
+    """A pod: the shell is an exec from the API server, asked directly or through ``kubectl exec``.
+
+    Which of the two is decided once per target, when the node is read (`from_node`): the API's
+    exec over a WebSocket (`checker.engine.kube_api`) when the kubeconfig is one a small client
+    reads (`api` is then set), else ``kubectl exec -i`` (`fallback` says why).
+    """
 
     namespace: str | None = None
     container: str | None = None
     kubeconfig: str | None = None
     context: str | None = None
+    api: ApiAccess | None = field(default=None, compare=False)
+    fallback: str = ""
 
     @classmethod
     def from_node(cls, node: Node) -> Self:
         """``kubectl://POD?namespace=&container=&kubeconfig=&context=``."""
+        api, fallback = None, ""
+        if os.environ.get("K2C_KUBE_EXEC") == "kubectl":
+            fallback = "K2C_KUBE_EXEC=kubectl"
+        else:
+            try:
+                api = api_access(node.option("kubeconfig"), node.option("context"))
+            except Unsupported as why:
+                fallback = str(why)
         return cls(
             **cls._fields(node),
             namespace=node.option("namespace"),
             container=node.option("container"),
             kubeconfig=node.option("kubeconfig"),
             context=node.option("context"),
+            api=api,
+            fallback=fallback,
         )
 
     def argv(self) -> list[str]:
@@ -206,5 +224,14 @@ class KubectlShell(Shell):
         return [*argv, "--", *shell_argv(self.sudo, self.sudo_user)]
 
     def open(self, timeout: float) -> Channel:
-        """Start kubectl exec."""
-        return PipeChannel(self.argv())
+        """Exec through the API server when the kubeconfig allows, else start kubectl exec."""
+        if self.api is None:
+            return PipeChannel(self.argv())
+        namespace = self.namespace or self.api.namespace
+        argv = shell_argv(self.sudo, self.sudo_user)
+        try:
+            return kube_api.KubeApiChannel.open(
+                self.api, namespace, self.name, self.container, argv, timeout, self.spec
+            )
+        except kube_api.Forbidden:
+            return PipeChannel(self.argv())  # kubectl asks with the verb the role may allow
