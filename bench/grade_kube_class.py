@@ -8,16 +8,19 @@ third untouched), then times, side by side on the same pods:
 
 - testinfra's own `kubectl://` backend, serially: one pytest session over every pod, one
   `kubectl exec` per command (`run_checks(..., engine="testinfra")`);
-- `lab grade` as it runs (`grade_class`, persistent engine, `--jobs` sessions): one
-  `kubectl exec` per pod, kept open for every command;
+- `lab grade` as it runs (`grade_class`, persistent engine, `--jobs` sessions): one session
+  per pod, kept open for every command, through the API's exec (the default), then the same
+  through `kubectl exec` (`K2C_KUBE_EXEC=kubectl`);
 - the session cost alone: `--sessions` times, open a persistent shell on a pod, run `true`,
-  close it (serially), and the same through testinfra's backend (one `kubectl exec`).
+  close it (serially), over the API's exec and over `kubectl exec`, and the same through
+  testinfra's backend (one `kubectl exec`), and kubectl starting alone.
 
 Each method must give every learner the expected score, or the benchmark fails. It prints the
-ratio (serial testinfra over `lab grade`), the per-pod session cost, and the CPU each part of
-the system spent during each grade: this process and its children (the grader: pytest, kubectl),
-the control plane's container (API server, etcd) and the workers' (kubelet, containerd, the
-pods). The cluster is removed at the end.
+ratios (serial testinfra over `lab grade`; `lab grade` through kubectl over through the API),
+the per-pod session costs, and the CPU each part of the system spent during each grade: this
+process and its children (the grader: pytest, kubectl), the control plane's container (API
+server, etcd) and the workers' (kubelet, containerd, the pods). The cluster is removed at the
+end.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from bench.grade_class import solve_thirds
@@ -91,112 +95,38 @@ def _timed(
     return {"method": name, "seconds": round(seconds, 2), "cpu_seconds": cpu}
 
 
-def _session_costs(spec: str, count: int, folder: Path) -> dict[str, float]:
-    """Median seconds to run `true` on a pod, four ways.
+def _session_costs(spec: str, count: int) -> dict[str, float]:
+    """Median seconds to open a session on a pod, run `true` and close it, each way side by side.
 
-    Our session opened, used and closed; testinfra's one `kubectl exec`; the API's exec without
-    kubectl; kubectl starting and doing nothing (what any `kubectl exec` pays on top).
+    Our persistent session over the API's exec (the WebSocket channel, no kubectl) and over
+    `kubectl exec`; testinfra's backend (one `kubectl exec` per command); kubectl starting and
+    doing nothing (what any `kubectl exec` pays on top).
     """
     from testinfra import get_host
 
     from checker.engine.backend import PersistentBackend
-    from checker.engine.shells import shell_for
+    from checker.engine.shells import KubectlShell, shell_for
 
-    shell = shell_for(parse_spec(spec).primary)
-    assert shell is not None
-    target = parse_spec(spec)
-    kubeconfig = Path(target.option("kubeconfig") or "")
-    namespace = target.option("namespace") or "default"
-    ours, theirs, api, start = [], [], [], []
+    api = shell_for(parse_spec(spec).primary)
+    assert isinstance(api, KubectlShell)
+    assert api.api is not None, f"the API path does not apply: {api.fallback}"
+    shells = {"api_exec_session": api, "kubectl_exec_session": replace(api, api=None)}
+    times: dict[str, list[float]] = {name: [] for name in (*shells, "testinfra", "kubectl_start")}
     for _ in range(count):
-        api.append(_api_exec(kubeconfig, namespace, target.name, folder))
-        started = time.monotonic()
-        subprocess.run(["kubectl", "version", "--client"], capture_output=True, check=True)
-        start.append(time.monotonic() - started)
-        started = time.monotonic()
-        backend = PersistentBackend(shell, timeout=60)
-        assert backend.run("true").rc == 0
-        backend.close()
-        ours.append(time.monotonic() - started)
+        for name, shell in shells.items():
+            started = time.monotonic()
+            backend = PersistentBackend(shell, timeout=60)
+            assert backend.run("true").rc == 0
+            backend.close()
+            times[name].append(time.monotonic() - started)
         host = get_host(spec)
         started = time.monotonic()
         assert host.run("true").rc == 0
-        theirs.append(time.monotonic() - started)
-    return {
-        "persistent_open_run_close": round(statistics.median(ours), 3),
-        "testinfra_one_command": round(statistics.median(theirs), 3),
-        "api_exec_no_kubectl": round(statistics.median(api), 3),
-        "kubectl_start_alone": round(statistics.median(start), 3),
-    }
-
-
-def _api_exec(kubeconfig: Path, namespace: str, pod: str, folder: Path) -> float:
-    """Seconds to run `true` in the pod through the API's exec directly (a WebSocket, no kubectl).
-
-    The smallest client that can: TLS with the kubeconfig's client certificate, one upgrade
-    request (channel protocol v4), frames read until the status channel says Success.
-    """
-    import base64
-    import secrets
-    import socket
-    import ssl
-    from urllib.parse import urlsplit
-
-    import yaml
-
-    config = yaml.safe_load(kubeconfig.read_text(encoding="utf-8"))
-    cluster, user = config["clusters"][0]["cluster"], config["users"][0]["user"]
-    files = {}
-    for key in ("certificate-authority-data", "client-certificate-data", "client-key-data"):
-        files[key] = folder / key
-        files[key].write_bytes(base64.b64decode(cluster.get(key) or user[key]))
-    context = ssl.create_default_context(cafile=str(files["certificate-authority-data"]))
-    context.load_cert_chain(str(files["client-certificate-data"]), str(files["client-key-data"]))
-    server = urlsplit(cluster["server"])
-    started = time.monotonic()
-    raw = socket.create_connection((server.hostname, server.port or 443), timeout=30)
-    stream = context.wrap_socket(raw, server_hostname=server.hostname)
-    path = f"/api/v1/namespaces/{namespace}/pods/{pod}/exec?command=true&stdout=true&stderr=true"
-    stream.sendall(
-        (
-            f"GET {path} HTTP/1.1\r\nHost: {server.netloc}\r\nConnection: Upgrade\r\n"
-            "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-            f"Sec-WebSocket-Key: {base64.b64encode(secrets.token_bytes(16)).decode()}\r\n"
-            "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n"
-        ).encode()
-    )
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += stream.recv(4096)
-    head, _, data = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 101"), head[:200]
-    status = b""
-    while b"Success" not in status:
-        while len(data) < 2 or len(data) < _frame_end(data):
-            chunk = stream.recv(65536)
-            assert chunk, f"the API closed the exec stream: {status!r}"
-            data += chunk
-        end = _frame_end(data)
-        payload, data = data[_frame_start(data) : end], data[end:]
-        if payload[:1] == b"\x03":  # the status channel
-            status += payload[1:]
-            assert b"Failure" not in status, status
-    stream.close()
-    return time.monotonic() - started
-
-
-def _frame_start(data: bytes) -> int:
-    size = data[1] & 0x7F
-    return 2 + {126: 2, 127: 8}.get(size, 0)
-
-
-def _frame_end(data: bytes) -> int:
-    size = data[1] & 0x7F
-    if size == 126:
-        size = int.from_bytes(data[2:4], "big") if len(data) >= 4 else 1 << 30
-    elif size == 127:
-        size = int.from_bytes(data[2:10], "big") if len(data) >= 10 else 1 << 30
-    return _frame_start(data) + size
+        times["testinfra"].append(time.monotonic() - started)
+        started = time.monotonic()
+        subprocess.run(["kubectl", "version", "--client"], capture_output=True, check=True)
+        times["kubectl_start"].append(time.monotonic() - started)
+    return {name: round(statistics.median(values), 3) for name, values in times.items()}
 
 
 def _prepare(
@@ -247,17 +177,32 @@ def main() -> None:
                 )
                 return {report.target: report.score for report in reports}
 
-            def grade() -> dict[str, int]:
-                outcomes = grade_class(lab, students, jobs=args.jobs, state=state)
-                assert all(o.status == "graded" for o in outcomes), "a pod was not graded"
-                return {o.spec: o.score for o in outcomes}
+            def grade(exec_through: str) -> Callable[[], dict[str, int]]:
+                def run() -> dict[str, int]:
+                    os.environ["K2C_KUBE_EXEC"] = exec_through  # read by each pod's shell
+                    try:
+                        outcomes = grade_class(lab, students, jobs=args.jobs, state=state)
+                    finally:
+                        del os.environ["K2C_KUBE_EXEC"]
+                    assert all(o.status == "graded" for o in outcomes), "a pod was not graded"
+                    return {o.spec: o.score for o in outcomes}
+
+                return run
 
             results = [
                 _timed("testinfra kubectl://, serial", serial, expected, cluster),
-                _timed(f"lab grade (persistent, {args.jobs} jobs)", grade, expected, cluster),
+                _timed(f"lab grade, API exec ({args.jobs} jobs)", grade("api"), expected, cluster),
+                _timed(
+                    f"lab grade, kubectl exec ({args.jobs} jobs)",
+                    grade("kubectl"),
+                    expected,
+                    cluster,
+                ),
             ]
-            sessions = _session_costs(specs[0], args.sessions, folder)
-            print(f"  per-pod session (median of {args.sessions}): {sessions}")
+            sessions = _session_costs(specs[0], args.sessions)
+            print(f"  per-pod session, open + `true` + close (median of {args.sessions}):")
+            for name, seconds in sessions.items():
+                print(f"    {name:<24} {seconds:6.3f} s")
             _summarise(args, lab, results, sessions)
         finally:
             # After the figures: removing nodes can take minutes on a loaded Docker engine.
@@ -273,7 +218,8 @@ def _summarise(
     args: argparse.Namespace, lab: Lab, results: list[dict[str, object]], sessions: dict
 ) -> None:
     """Print the figures as JSON (and write them to --json), then the ratio line."""
-    ratio = round(float(str(results[0]["seconds"])) / float(str(results[1]["seconds"])), 2)
+    seconds = [float(str(result["seconds"])) for result in results]
+    ratio = round(seconds[0] / seconds[1], 2)
     summary = {
         "lab": lab.id,
         "students": args.students,
@@ -283,10 +229,16 @@ def _summarise(
         "results": results,
         "sessions": sessions,
         "ratio_serial_over_grade": ratio,
-        "grade_seconds_per_pod": round(float(str(results[1]["seconds"])) / args.students, 3),
+        "ratio_kubectl_exec_over_api_exec": round(seconds[2] / seconds[1], 2),
+        "grade_seconds_per_pod": round(seconds[1] / args.students, 3),
     }
     print(json.dumps(summary, indent=2))
     print(f"ratio: serial testinfra / lab grade = {ratio}", flush=True)
+    print(
+        "ratio: lab grade through kubectl exec / through the API's exec = "
+        f"{summary['ratio_kubectl_exec_over_api_exec']}",
+        flush=True,
+    )
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
