@@ -36,6 +36,7 @@ STDIN, STATUS = 0, 3
 _CLOSE_SIGNAL = 255  # v5: "close this channel" (stdin), so the shell sees EOF
 _READ_SIZE = 1 << 18
 _WRITE_SIZE = 1 << 16  # stdin bytes per WebSocket message
+_SEND_SIZE = 1 << 18  # bytes offered to the socket at once
 
 
 class Forbidden(TargetUnreachable):
@@ -100,7 +101,6 @@ class KubeApiChannel(Channel):
         self._wire = bytearray()  # framed bytes not yet sent
         self._retry = 0  # the length TLS was last offered and refused
         self._owed = 0  # stdin bytes framed into _wire, not yet reported written
-        self._status = b""
         self._closed = False
         self.read_fds = (sock.fileno(),)
         self.write_fd = sock.fileno()
@@ -198,23 +198,13 @@ class KubeApiChannel(Channel):
             elif message.opcode in (websocket.BINARY, websocket.TEXT) and message.payload:
                 channel, payload = message.payload[0], message.payload[1:]
                 if channel == STATUS:
-                    self._status += payload
-                    chunks += self._status_said()
+                    chunks += _status_said(payload)
                 elif channel in (STDOUT, STDERR) and payload:
                     chunks.append((channel, payload))
         self._closed = ended
         if ended and not chunks:
             return None
         return chunks
-
-    def _status_said(self) -> list[tuple[int, bytes]]:
-        """What the exec's status says, as kubectl would print it on stderr (nothing on success)."""
-        code, message = exit_status(self._status)
-        if code == 0 or not message:
-            return []
-        if code is not None:
-            message = f"command terminated with exit code {code}"
-        return [(STDERR, message.encode() + b"\n")]
 
     def write(self, data: memoryview) -> int:
         """Send stdin as channel-0 messages; return how many bytes of ``data`` are sent."""
@@ -237,7 +227,7 @@ class KubeApiChannel(Channel):
             OSError: the connection is gone.
         """
         while self._wire:
-            size = self._retry or min(len(self._wire), _READ_SIZE)
+            size = self._retry or min(len(self._wire), _SEND_SIZE)
             try:
                 sent = self._sock.send(self._wire[:size])
             except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
@@ -267,6 +257,16 @@ class KubeApiChannel(Channel):
     def kill(self) -> None:
         """Drop the connection."""
         self._sock.close()
+
+
+def _status_said(status: bytes) -> list[tuple[int, bytes]]:
+    """What the exec's status says, as kubectl would print it on stderr (nothing on success)."""
+    code, message = exit_status(status)
+    if code == 0 or not message:
+        return []
+    if code is not None:
+        message = f"command terminated with exit code {code}"
+    return [(STDERR, message.encode() + b"\n")]
 
 
 def _read_head(sock: socket.socket, deadline: float) -> tuple[int, dict[str, str], bytes]:

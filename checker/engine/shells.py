@@ -234,4 +234,6 @@ class KubectlShell(Shell):
                 self.api, namespace, self.name, self.container, argv, timeout, self.spec
             )
         except kube_api.Forbidden:
+            if shutil.which("kubectl") is None:
+                raise
             return PipeChannel(self.argv())  # kubectl asks with the verb the role may allow

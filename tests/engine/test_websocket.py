@@ -1,9 +1,8 @@
-"""The WebSocket framing, on RFC 6455's byte sequences and on the API server's exec messages."""
+"""The WebSocket framing, on RFC 6455's own byte sequences."""
 
 import pytest
 
-from checker.engine import kube_api, websocket
-from checker.engine.kubeconfig import ApiAccess
+from checker.engine import websocket
 
 HELLO = bytes.fromhex("810548656c6c6f")  # RFC 6455 5.7: a single-frame unmasked text message
 
@@ -74,29 +73,3 @@ def test_what_breaks_the_rfc_is_a_protocol_error(broken):
 
 def test_a_protocol_error_is_a_broken_connection_to_the_session():
     assert issubclass(websocket.ProtocolError, OSError)
-
-
-def test_the_exec_status_gives_the_exit_code():
-    # The status messages a v1.20 API server sends on channel 3.
-    assert kube_api.exit_status(b'{"metadata":{},"status":"Success"}') == (0, "")
-    failure = (
-        b'{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit '
-        b'code: error executing command [/bin/sh -c exit 7], exit code 7","reason":'
-        b'"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"7"}]}}'
-    )
-    assert kube_api.exit_status(failure)[0] == 7
-    code, message = kube_api.exit_status(
-        b'{"metadata":{},"status":"Failure","message":"container not found (\\"env\\")"}'
-    )
-    assert (code, message) == (None, 'container not found ("env")')
-    assert kube_api.exit_status(b"not json") == (None, "not json")
-
-
-def test_the_exec_request_names_the_command_word_by_word():
-    access = ApiAccess("127.0.0.1", 6443, "/prefix", None, None, "default")
-    path = kube_api.exec_path(access, "ns 1", "pod", "env", ["sudo", "-n", "/bin/sh"])
-    assert path == (
-        "/prefix/api/v1/namespaces/ns%201/pods/pod/exec?command=sudo&command=-n"
-        "&command=%2Fbin%2Fsh&stdin=true&stdout=true&stderr=true&container=env"
-    )
-    assert ApiAccess("::1", 443, "", None, None, "default").netloc == "[::1]:443"
