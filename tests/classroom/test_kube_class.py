@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 
 from checker import clusters
+from checker.engine.shells import KubectlShell, shell_for
+from checker.spec import parse_spec
 
 pytestmark = [
     pytest.mark.docker,
@@ -140,6 +142,10 @@ def test_a_class_of_pods_is_graded_while_a_pod_and_a_worker_are_lost(
         f"&kubeconfig={cluster.kubeconfig}"
     )
     assert all("exec -it" in entry["shell"] for entry in listed)
+    # Solving and grading reach these pods through the API's exec, no kubectl process per pod.
+    shell = shell_for(parse_spec(targets["s01"]).primary)
+    assert isinstance(shell, KubectlShell)
+    assert shell.api is not None, shell.fallback
 
     with ThreadPoolExecutor(3) as pool:
         solves = list(
