@@ -332,9 +332,10 @@ def _refusal(spec: str, status: int, body: bytes) -> TargetUnreachable:
         found = json.loads(body)
         message = str(found.get("message") or found.get("reason") or "")
     except (ValueError, AttributeError):
-        message = " ".join(body.decode("utf-8", "replace").split())[:300]
-    why = {401: "the API server refused the kubeconfig's credentials", 404: "not found"}
-    detail = message or why.get(status, "")
+        message = body.decode("utf-8", "replace")
+    detail = " ".join(message.split())[:300]
+    if status == 401:
+        detail = f"{detail or 'Unauthorized'} (the kubeconfig's credentials are not this cluster's)"
     error = Forbidden if status == 403 else TargetUnreachable
     return error(
         f"{spec}: the API server answered {status} to the exec" + (f": {detail}" if detail else "")
