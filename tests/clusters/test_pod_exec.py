@@ -109,7 +109,7 @@ def test_one_session_over_the_api_runs_every_command(pods: clusters.Cluster) -> 
 
         # What looks like the exec's own messages is only the pod's output.
         hostile = host.run(
-            r"""printf '\x88\x02\x03\xe8\x82\x01\x03{"status":"Failure"}'; printf '\x03' >&2"""
+            r"""printf '\210\002\003\350\202\001\003{"status":"Failure"}'; printf '\003' >&2"""
         )
         assert hostile.stdout_bytes == b'\x88\x02\x03\xe8\x82\x01\x03{"status":"Failure"}'
         assert hostile.stderr_bytes == b"\x03"
