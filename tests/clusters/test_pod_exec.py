@@ -22,7 +22,6 @@ from checker.engine import CommandTimeout, TargetUnreachable, open_host
 from checker.engine.shells import KubectlShell
 from checker.errors import ErrorKind
 from checker.exitcodes import ExitCode
-from checker.reach import run_script
 from checker.spec import parse_spec
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.cluster]
@@ -67,7 +66,11 @@ def pods(kube_cluster: clusters.Cluster) -> Iterator[clusters.Cluster]:
             pod("stuck", "k2c.local/no-such-image:0"),
         ]
         kubectl(
-            kube_cluster, "create", "-f", "-", stdin=json.dumps({"kind": "List", "items": items})
+            kube_cluster,
+            "create",
+            "-f",
+            "-",
+            stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
         )
         kubectl(kube_cluster, "wait", "--for=condition=Ready", "pod/shell", "pod/doomed")
         yield kube_cluster
@@ -120,13 +123,14 @@ def test_one_session_over_the_api_runs_every_command(pods: clusters.Cluster) -> 
 
 def test_scripts_through_the_api_and_a_hung_command(pods: clusters.Cluster) -> None:
     target = parse_spec(spec(pods, "shell"))
-    script = "\n".join(f"echo line {n}" for n in range(20000))  # about 250 KB of stdin
-    code, out, err = run_script(target, f"{script}\necho oops >&2\nexit 3", timeout=60)
-    assert (code, err) == (3, "oops\n")
-    assert out.splitlines()[-1] == "line 19999"
-
     host = open_host(target, timeout=60)
     try:
+        # A script on a heredoc (as `lab solve` sends them), far longer than one message.
+        script = "\n".join(f"echo line {n}" for n in range(20000))  # about 250 KB of stdin
+        done = host.run(f"sh -s <<'K2C_END'\n{script}\necho oops >&2\nexit 3\nK2C_END")
+        assert (done.rc, done.stderr) == (3, "oops\n")
+        assert done.stdout.splitlines() == [f"line {n}" for n in range(20000)]
+
         with pytest.raises(CommandTimeout):
             host.run("sleep 60", timeout=3)
         # The session was replaced, and what the hung one ran was killed from the new one.
