@@ -26,7 +26,7 @@ import os
 import shutil
 import tarfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +117,10 @@ def _docker_build(
     *,
     path: Path | None = None,
     dockerfile: str | None = None,
+    context: bytes | None = None,
     buildargs: dict[str, str] | None = None,
 ) -> None:
-    """Build one image from a folder or from a Dockerfile text needing no context.
+    """Build one image from a folder, a Dockerfile text needing no context, or a context tar.
 
     A multi-stage build leaves its earlier stages behind as untagged images (the Go toolchain
     and the source tree: about a GB): once the image is built, they are removed.
@@ -134,6 +135,9 @@ def _docker_build(
     }  # fmt: skip
     if path is not None:
         options["path"] = str(path)
+    elif context is not None:
+        options["fileobj"] = io.BytesIO(context)
+        options["custom_context"] = True
     else:
         options["fileobj"] = io.BytesIO((dockerfile or "").encode())
     last = ""
@@ -169,6 +173,13 @@ def build(progress: Progress = _quiet) -> str:
     Raises:
         BuildError: a build failed; the message carries Docker's last words.
     """
+    with _build_lock(progress):
+        return _build_images(progress)
+
+
+@contextlib.contextmanager
+def _build_lock(progress: Progress) -> Iterator[None]:
+    """Hold the lock that builds of the cluster images take turns on (a file under state_root)."""
     import fcntl
 
     state_root().mkdir(parents=True, exist_ok=True)
@@ -178,7 +189,7 @@ def build(progress: Progress = _quiet) -> str:
         except BlockingIOError:
             progress("waiting for another process building the cluster images")
             fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_images(progress)
+        yield
 
 
 def _build_images(progress: Progress) -> str:
@@ -559,6 +570,182 @@ def start(
     _write_kubeconfig(cluster, namespace)
     _install_kubectl(cluster)
     return cluster
+
+
+# ------------------------------------------------------------------ a registry beside it
+
+REGISTRY_REPOSITORY = "kernel-to-cloud/registry"
+REGISTRY_ROLE = "registry"
+REGISTRY_PORT = 5000
+# containerd's `config_path` (the node image's containerd.toml): one folder per registry host.
+REGISTRY_HOSTS_DIR = "/etc/containerd/certs.d"
+
+
+def registry_context() -> bytes:
+    """The registry image's build context, as a tar: its Dockerfile and the swarm lab's recipe.
+
+    The swarm lab's registry node runs Debian's docker-registry with that lab's configuration
+    and launcher; this image is the same registry alone, built from the same two files (a
+    lab's build context cannot reach outside its folder, so this one is put together here).
+    The tar is the same bytes for the same files (sorted, no times, no owners).
+    """
+    swarm = repo_root() / "labs" / "swarm" / "target"
+    files = {
+        "Dockerfile": repo_root() / "clusters" / "registry" / "Dockerfile",
+        "k2c-registry": swarm / "bin" / "k2c-registry",
+        "registry.yml": swarm / "rootfs" / "etc" / "k2c" / "registry.yml",
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, path in files.items():
+            data = path.read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o755 if os.access(path, os.X_OK) else 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def registry_tag() -> str:
+    """The registry image's tag: keyed by the hash of its build context."""
+    return f"{REGISTRY_REPOSITORY}:{hashlib.sha256(registry_context()).hexdigest()[:16]}"
+
+
+def build_registry(progress: Progress = _quiet) -> str:
+    """Make the registry image exist (built once per machine and key); return its tag.
+
+    Raises:
+        BuildError: the build failed; the message carries Docker's last words.
+    """
+    tag = registry_tag()
+    with _build_lock(progress):
+        if not image_exists(tag):
+            environments.ensure_base_image(progress)
+            progress(f"building {tag} (Debian's docker-registry)")
+            _docker_build(
+                tag,
+                progress,
+                context=registry_context(),
+                buildargs={"BASE": environments.BASE_IMAGE},
+            )
+    return tag
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A registry beside a course cluster, known by one name to this machine and to the nodes.
+
+    `host` (`127.0.0.1:PORT`) is its name in image references: this machine's Docker engine
+    pushes there over plain HTTP (Docker allows it for 127.0.0.0/8), and the nodes pull images
+    of that name from `server`, its container on the cluster's network, as each worker's
+    containerd is told (`trust_registry`).
+    """
+
+    host: str
+    server: str
+    container: str
+
+
+def registry_container(cluster: Cluster) -> str:
+    """The container of the cluster's registry (and its name on the cluster's network)."""
+    return f"{cluster.name}-registry"
+
+
+def start_registry(cluster: Cluster, progress: Progress = _quiet, timeout: float = 60) -> Registry:
+    """Run a registry beside a running cluster and tell its workers where it is.
+
+    The container joins the cluster's network (the nodes reach it there over plain HTTP),
+    publishes its port on 127.0.0.1 (a port Docker picks) and is labelled as part of the
+    cluster: `remove` removes it with the cluster, `stop_registry` alone. Any earlier registry
+    of the cluster is replaced (its images with it).
+
+    Raises:
+        BuildError: the registry image could not be built.
+        ClusterError: the registry did not answer within `timeout`.
+    """
+    import urllib.error
+    import urllib.request
+
+    image = build_registry(progress)
+    stop_registry(cluster)
+    name = registry_container(cluster)
+    api = client().api
+    progress(f"starting {name}")
+    container = api.create_container(
+        image,
+        name=name,
+        hostname=name,
+        detach=True,
+        labels={LABEL: cluster.name, ROLE_LABEL: REGISTRY_ROLE},
+        ports=[REGISTRY_PORT],
+        host_config=api.create_host_config(port_bindings={REGISTRY_PORT: ("127.0.0.1", None)}),
+        networking_config=api.create_networking_config(
+            {cluster.name: api.create_endpoint_config()}
+        ),
+    )
+    api.start(container)
+    port = api.inspect_container(name)["NetworkSettings"]["Ports"][f"{REGISTRY_PORT}/tcp"][0]
+    registry = Registry(f"127.0.0.1:{port['HostPort']}", f"http://{name}:{REGISTRY_PORT}", name)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://{registry.host}/v2/", timeout=5) as answer:
+                if answer.status == 200:
+                    break
+                why = f"HTTP {answer.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            why = str(exc)
+        if time.monotonic() > deadline:
+            logs = api.logs(name, tail=5).decode("utf-8", "replace")
+            raise ClusterError(
+                f"registry {name} did not answer at {registry.host} within {timeout:.0f} s: "
+                f"{why} {' | '.join(logs.splitlines())}"
+            )
+        time.sleep(0.5)
+    trust_registry(cluster, registry.host, registry.server)
+    return registry
+
+
+def stop_registry(cluster: Cluster) -> bool:
+    """Remove the cluster's registry container, and its images with it; False if none ran."""
+    import docker.errors
+
+    try:
+        client().api.remove_container(registry_container(cluster), force=True, v=True)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def hosts_toml(server: str) -> str:
+    """The hosts.toml that tells containerd a registry is served at `server` (`http://NAME:PORT`).
+
+    The server is named twice, as `server` and as a `host` table: containerd 1.6 (Debian
+    bookworm's) refuses a file without a `host` table ("invalid `host` tree") and then
+    reaches the registry at its name.
+
+    >>> print(hosts_toml("http://k2c-registry:5000"), end="")
+    server = "http://k2c-registry:5000"
+    <BLANKLINE>
+    [host."http://k2c-registry:5000"]
+      capabilities = ["pull", "resolve"]
+    """
+    quoted = json.dumps(server)
+    return f'server = {quoted}\n\n[host.{quoted}]\n  capabilities = ["pull", "resolve"]\n'
+
+
+def trust_registry(cluster: Cluster, host: str, server: str) -> None:
+    """Tell every worker's containerd that registry `host` is served at `server`.
+
+    As an instructor configures the nodes of their own cluster: a hosts.toml in the folder of
+    that registry name under containerd's `config_path`, read at every pull (no restart).
+    """
+    import shlex
+
+    folder = shlex.quote(f"{REGISTRY_HOSTS_DIR}/{host}")
+    text = shlex.quote(hosts_toml(server))
+    for worker in cluster.worker_names:
+        _exec(worker, f"mkdir -p {folder} && printf %s {text} >{folder}/hosts.toml")
 
 
 # ------------------------------------------------------------- reaching a cluster from here

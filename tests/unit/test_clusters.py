@@ -41,6 +41,41 @@ def test_image_tags_are_keyed_by_their_build_contexts_only() -> None:
     assert node_key != clusters.content_key(root / "binaries")
 
 
+def test_the_registry_image_is_the_swarm_labs_registry_recipe_keyed_by_its_bytes() -> None:
+    import hashlib
+    import io
+    import tarfile
+
+    context = clusters.registry_context()
+    assert context == clusters.registry_context()  # the same bytes, so the same key
+    key = hashlib.sha256(context).hexdigest()[:16]
+    assert clusters.registry_tag() == f"kernel-to-cloud/registry:{key}"
+    swarm = REPO / "labs" / "swarm" / "target"
+    with tarfile.open(fileobj=io.BytesIO(context)) as archive:
+        members = {member.name: member for member in archive.getmembers()}
+        assert set(members) == {"Dockerfile", "k2c-registry", "registry.yml"}
+        read = {name: archive.extractfile(name).read() for name in members}  # type: ignore[union-attr]
+    assert read["registry.yml"] == (swarm / "rootfs/etc/k2c/registry.yml").read_bytes()
+    assert read["k2c-registry"] == (swarm / "bin/k2c-registry").read_bytes()
+    assert members["k2c-registry"].mode == 0o755
+    assert "docker-registry" in read["Dockerfile"].decode()
+
+
+def test_the_nodes_containerd_reads_registry_hosts_from_config_path() -> None:
+    import tomllib
+
+    config = tomllib.loads(
+        (clusters.source_dir() / "node/rootfs/etc/k2c/containerd.toml").read_text()
+    )
+    registry = config["plugins"]["io.containerd.grpc.v1.cri"]["registry"]
+    assert registry == {"config_path": clusters.REGISTRY_HOSTS_DIR}
+    hosts = tomllib.loads(clusters.hosts_toml("http://k2c-x-registry:5000"))
+    assert hosts == {
+        "server": "http://k2c-x-registry:5000",
+        "host": {"http://k2c-x-registry:5000": {"capabilities": ["pull", "resolve"]}},
+    }
+
+
 def test_cluster_names_subnets_and_spec() -> None:
     cluster = clusters.Cluster("k2c-x", workers=3)
     assert cluster.nodes == [
