@@ -19,6 +19,7 @@ unreachable without a session being opened to it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -59,6 +60,10 @@ def _quiet(_: str) -> None:
 
 class KubeError(TargetError):
     """The cluster refused or failed what a class on Kubernetes asked of it."""
+
+
+class RegistryError(KubeError):
+    """The registry named by --registry did not take the lab's image: nothing was started."""
 
 
 class NotOnKubernetes(UsageError):
@@ -287,17 +292,7 @@ def _place_image(lab: Lab, placement: Placement, progress: Progress) -> tuple[st
     """Bring the lab's image where the nodes find it; return its reference and pull policy."""
     tag = environments.build_image(lab, progress)
     if placement.registry:
-        image = environments.client().images.get(tag)
-        reference = f"{placement.registry.rstrip('/')}/{lab.id}"
-        version = image.id.split(":")[-1][:16]
-        image.tag(reference, version)
-        progress(f"pushing {reference}:{version}")
-        for chunk in environments.client().api.push(
-            reference, tag=version, stream=True, decode=True
-        ):
-            if "error" in chunk:
-                raise KubeError(f"pushing {reference}:{version} failed: {chunk['error']}")
-        return f"{reference}:{version}", "IfNotPresent"
+        return push_image(tag, placement.registry, lab.id, progress), "IfNotPresent"
     cluster = _course_cluster(placement)
     if cluster is None:
         raise KubeError(
@@ -310,6 +305,48 @@ def _place_image(lab: Lab, placement: Placement, progress: Progress) -> tuple[st
     progress(f"loading {tag} into the nodes of {cluster.name}")
     clusters.import_images(cluster, [tag])
     return tag, "Never"
+
+
+def push_image(tag: str, registry: str, name: str, progress: Progress = _quiet) -> str:
+    """Push a local image to `registry` (HOST/PREFIX) as `HOST/PREFIX/NAME:ID`; return that.
+
+    ID is the start of the image's own id, so the same image is the same reference. The tag
+    this makes on the local Docker engine is removed again when the push fails.
+
+    Raises:
+        RegistryError: the registry did not take the image (down, refused, not trusted).
+    """
+    import docker.errors
+
+    api = environments.client().api
+    repository = f"{registry.strip('/')}/{name}"
+    version = str(api.inspect_image(tag)["Id"]).split(":")[-1][:16]
+    reference = f"{repository}:{version}"
+    made, failure = False, ""
+    try:
+        try:
+            api.inspect_image(reference)
+        except docker.errors.ImageNotFound:
+            api.tag(tag, repository, version)
+            made = True
+        progress(f"pushing {reference}")
+        for chunk in api.push(repository, tag=version, stream=True, decode=True):
+            if "error" in chunk:
+                failure = str(chunk["error"])
+                break
+    except docker.errors.APIError as exc:
+        failure = str(exc.explanation or exc)
+    if failure:
+        if made:
+            with contextlib.suppress(docker.errors.APIError):
+                api.remove_image(reference, noprune=True)
+        host = registry.strip("/").split("/")[0]
+        raise RegistryError(
+            f"registry {host} did not take the lab's image {reference}: "
+            f"{' '.join(failure.split())}; is it running, and reachable from this machine's "
+            "Docker engine (a registry over plain HTTP must be one of its insecure registries)?"
+        )
+    return reference
 
 
 def _course_cluster(placement: Placement) -> Any:
