@@ -8,6 +8,12 @@ be recorded: those reached are graded right (solved full marks, fresh none), tho
 unreachable, never failed. `lab class down` then removes the class's pods (those on the lost
 worker too) and nothing else: a bystander pod in the same namespace stays.
 
+The registry path (`--registry HOST/PREFIX`) runs first, on the same cluster while both workers
+are up: a registry built from Debian's docker-registry runs beside the cluster, known to this
+machine's Docker engine and to the workers' containerd by one name; the pods of a small class
+pull the lab's image from it, and a registry that does not answer stops `class up` in one line
+before anything is made.
+
 Needs the cluster images (`lab cluster build`, cached); about 5 minutes on 2 shared cores.
 Run under `flock /tmp/k2c-docker.lock` (fixed names: cluster `k2c-kclass`).
 """
@@ -21,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -87,6 +94,155 @@ def _read_outcomes(grading: subprocess.Popen[str], recorded: list[tuple[float, s
         words = line.split()
         if len(words) >= 2 and words[0] in ("✔", "✘", "!") and words[1] in LEARNERS:
             recorded.append((time.monotonic(), words[1]))
+
+
+# ------------------------------------------------------ the registry path (--registry)
+# These run before the test above stops a worker: they need both workers.
+
+REGISTRY_NAMESPACE = "k2c-kclass-registry"
+REGISTRY_LEARNERS = ["r1", "r2", "r3"]
+
+
+@pytest.fixture(scope="module")
+def registry(cluster: clusters.Cluster) -> Iterator[clusters.Registry]:
+    """A registry beside the cluster: 127.0.0.1:PORT for the engine, its container for the nodes."""
+    made = clusters.start_registry(cluster)
+    try:
+        yield made
+    finally:
+        clusters.stop_registry(cluster)
+        # The tags `class up` made on this engine name a registry that is gone now.
+        engine = clusters.client()
+        for image in engine.images.list():
+            for tag in image.tags:
+                if tag.startswith(f"{made.host}/"):
+                    engine.images.remove(tag, noprune=True)
+
+
+def pods_in(cluster: clusters.Cluster, namespace: str) -> dict[str, dict]:
+    """A namespace's pods by name."""
+    items = json.loads(kubectl(cluster, "-n", namespace, "get", "pods", "-o", "json"))["items"]
+    return {item["metadata"]["name"]: item for item in items}
+
+
+def node_images(cluster: clusters.Cluster) -> dict[str, set[str]]:
+    """Every image reference in each worker's containerd (the Kubernetes namespace)."""
+    return {
+        worker: set(clusters._exec(worker, "ctr -n k8s.io images ls -q")[1].split())
+        for worker in cluster.worker_names
+    }
+
+
+def registry_get(registry: clusters.Registry, path: str, method: str = "GET") -> tuple[dict, str]:
+    """Ask the registry's HTTP API, as the engine reaches it; return headers and body."""
+    request = urllib.request.Request(
+        f"http://{registry.host}{path}",
+        method=method,
+        headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return dict(answer.headers), answer.read().decode()
+
+
+def test_a_class_pulls_the_labs_image_from_the_registry_it_names(
+    cluster: clusters.Cluster, registry: clusters.Registry, tmp_path: Path
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"{s},Learner {s}\n" for s in REGISTRY_LEARNERS))
+    prefix = f"{registry.host}/k2c"
+    before = node_images(cluster)
+    assert not any(ref.startswith(registry.host) for refs in before.values() for ref in refs)
+    assert not any("namespaces" in ref for refs in before.values() for ref in refs), before
+
+    up = lab(
+        "class", "up", "namespaces", "-r", str(roster), "--on", "kubernetes",
+        "--kubeconfig", str(cluster.kubeconfig), "--namespace", REGISTRY_NAMESPACE,
+        "--registry", prefix, cwd=tmp_path,
+    )  # fmt: skip
+    assert up.returncode == 0, up.stderr + up.stdout
+    state = json.loads((tmp_path / "roster.namespaces.class.json").read_text())
+    assert state["placement"]["registry"] == prefix
+
+    # The registry holds the lab's image, and every pod runs exactly that manifest, pulled.
+    _, catalog = registry_get(registry, "/v2/_catalog")
+    assert "k2c/namespaces" in json.loads(catalog)["repositories"]
+    found = pods_in(cluster, REGISTRY_NAMESPACE)
+    assert set(found) == {f"k2c-namespaces-{s}" for s in REGISTRY_LEARNERS}
+    image = {pod["spec"]["containers"][0]["image"] for pod in found.values()}
+    assert len(image) == 1
+    reference = image.pop()
+    assert reference.startswith(f"{prefix}/namespaces:")
+    version = reference.rsplit(":", 1)[1]
+    _, tags = registry_get(registry, "/v2/k2c/namespaces/tags/list")
+    assert version in json.loads(tags)["tags"]
+    headers, _ = registry_get(registry, f"/v2/k2c/namespaces/manifests/{version}", "HEAD")
+    digest = headers["Docker-Content-Digest"]
+    for name, pod in found.items():
+        assert pod["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+        status = pod["status"]["containerStatuses"][0]
+        assert status["imageID"] == f"{prefix}/namespaces@{digest}", (name, status)
+    events = json.loads(kubectl(cluster, "-n", REGISTRY_NAMESPACE, "get", "events", "-o", "json"))
+    pulled = [e["message"] for e in events["items"] if e["reason"] == "Pulled"]
+    assert any(m.startswith("Successfully pulled image") for m in pulled), pulled
+    # Nothing was loaded into the nodes by us: what the workers hold of the lab came by pull.
+    after = node_images(cluster)
+    for worker, refs in after.items():
+        new = {ref for ref in refs - before[worker] if not ref.startswith("sha256:")}
+        assert all(ref.startswith(f"{prefix}/namespaces") for ref in new), (worker, new)
+    holding = {pod["spec"]["nodeName"] for pod in found.values()}
+    assert all(reference in after[worker] for worker in holding), (holding, after)
+
+    # Graded as any class: the solved learner full marks, the others graded and failed.
+    target = f"kubectl://k2c-namespaces-r1?namespace={REGISTRY_NAMESPACE}&context={CLUSTER}"
+    solved = lab(
+        "solve", "namespaces", "-t", f"{target}&kubeconfig={cluster.kubeconfig}", cwd=tmp_path
+    )
+    assert solved.returncode == 0, solved.stderr + solved.stdout
+    grade = lab("grade", "namespaces", "-r", str(roster), "-o", "out", cwd=tmp_path)
+    assert grade.returncode == 0, grade.stderr + grade.stdout
+    with (tmp_path / "out" / "gradebook.csv").open(newline="") as stream:
+        rows = {row["student"]: row for row in csv.DictReader(stream)}
+    assert set(rows) == set(REGISTRY_LEARNERS)
+    for student, row in rows.items():
+        seen = (student, row["status"], row["score"], row["error"])
+        assert row["status"] == "graded", seen
+        assert row["nonce_status"] == "verified", seen
+        assert row["score"] == ("10" if student == "r1" else "0"), seen
+
+    down = lab("class", "down", "namespaces", "-r", str(roster), cwd=tmp_path)
+    assert down.returncode == 0, down.stderr + down.stdout
+    assert pods_in(cluster, REGISTRY_NAMESPACE) == {}
+    kubectl(cluster, "delete", "namespace", REGISTRY_NAMESPACE, "--wait=false")
+
+
+def test_a_registry_that_does_not_answer_stops_class_up_in_one_line_leaving_nothing(
+    cluster: clusters.Cluster, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nq1,Learner q1\n")
+    namespace = "k2c-kclass-noregistry"
+    up = lab(
+        "class", "up", "namespaces", "-r", str(roster), "--on", "kubernetes",
+        "--kubeconfig", str(cluster.kubeconfig), "--namespace", namespace,
+        "--registry", f"127.0.0.1:{port}/k2c", cwd=tmp_path,
+    )  # fmt: skip
+    assert up.returncode == 3, up.stderr + up.stdout  # the target could not be started
+    lines = up.stderr.strip().splitlines()
+    assert len(lines) == 1, up.stderr
+    assert lines[0].startswith(f"error: registry 127.0.0.1:{port} did not take"), lines[0]
+    # Nothing made: no namespace, no class state, no tag of that registry on this engine.
+    assert f"namespace/{namespace}" not in kubectl(cluster, "get", "namespaces", "-o", "name")
+    assert not (tmp_path / "roster.namespaces.class.json").exists()
+    tags = subprocess.run(
+        ["docker", "images", "-q", f"127.0.0.1:{port}/k2c/namespaces"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert tags.stdout.strip() == ""
 
 
 def test_a_class_of_pods_is_graded_while_a_pod_and_a_worker_are_lost(
