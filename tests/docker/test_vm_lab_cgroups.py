@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -69,6 +70,11 @@ def lab_container() -> Iterator[str]:
         image, name=NAME, detach=True, host_config=environments.host_config(LAB)
     )
     api.start(container)
+    # lab-init makes the cgroup tree writable, then becomes tini: a command run before that
+    # finds the tree read-only (seen in CI under load).
+    deadline = time.monotonic() + 60
+    while _exec("cat /proc/1/comm").stdout.strip() != "tini" and time.monotonic() < deadline:
+        time.sleep(0.2)
     try:
         yield NAME
     finally:
