@@ -81,9 +81,9 @@ def lab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def pods(cluster: clusters.Cluster) -> dict[str, dict]:
-    """The namespace's pods by name."""
-    items = json.loads(kubectl(cluster, "-n", NAMESPACE, "get", "pods", "-o", "json"))["items"]
+def pods(cluster: clusters.Cluster, namespace: str = NAMESPACE) -> dict[str, dict]:
+    """A namespace's pods by name (the class's namespace unless named)."""
+    items = json.loads(kubectl(cluster, "-n", namespace, "get", "pods", "-o", "json"))["items"]
     return {item["metadata"]["name"]: item for item in items}
 
 
@@ -117,12 +117,6 @@ def registry(cluster: clusters.Cluster) -> Iterator[clusters.Registry]:
             for tag in image.tags:
                 if tag.startswith(f"{made.host}/"):
                     engine.images.remove(tag, noprune=True)
-
-
-def pods_in(cluster: clusters.Cluster, namespace: str) -> dict[str, dict]:
-    """A namespace's pods by name."""
-    items = json.loads(kubectl(cluster, "-n", namespace, "get", "pods", "-o", "json"))["items"]
-    return {item["metadata"]["name"]: item for item in items}
 
 
 def node_images(cluster: clusters.Cluster) -> dict[str, set[str]]:
@@ -166,7 +160,7 @@ def test_a_class_pulls_the_labs_image_from_the_registry_it_names(
     # The registry holds the lab's image, and every pod runs exactly that manifest, pulled.
     _, catalog = registry_get(registry, "/v2/_catalog")
     assert "k2c/namespaces" in json.loads(catalog)["repositories"]
-    found = pods_in(cluster, REGISTRY_NAMESPACE)
+    found = pods(cluster, REGISTRY_NAMESPACE)
     assert set(found) == {f"k2c-namespaces-{s}" for s in REGISTRY_LEARNERS}
     image = {pod["spec"]["containers"][0]["image"] for pod in found.values()}
     assert len(image) == 1
@@ -211,7 +205,7 @@ def test_a_class_pulls_the_labs_image_from_the_registry_it_names(
 
     down = lab("class", "down", "namespaces", "-r", str(roster), cwd=tmp_path)
     assert down.returncode == 0, down.stderr + down.stdout
-    assert pods_in(cluster, REGISTRY_NAMESPACE) == {}
+    assert pods(cluster, REGISTRY_NAMESPACE) == {}
     kubectl(cluster, "delete", "namespace", REGISTRY_NAMESPACE, "--wait=false")
 
 
