@@ -608,7 +608,11 @@ def registry_context() -> bytes:
 
 def registry_tag() -> str:
     """The registry image's tag: keyed by the hash of its build context."""
-    return f"{REGISTRY_REPOSITORY}:{hashlib.sha256(registry_context()).hexdigest()[:16]}"
+    return _registry_tag(registry_context())
+
+
+def _registry_tag(context: bytes) -> str:
+    return f"{REGISTRY_REPOSITORY}:{hashlib.sha256(context).hexdigest()[:16]}"
 
 
 def build_registry(progress: Progress = _quiet) -> str:
@@ -617,7 +621,8 @@ def build_registry(progress: Progress = _quiet) -> str:
     Raises:
         BuildError: the build failed; the message carries Docker's last words.
     """
-    tag = registry_tag()
+    context = registry_context()
+    tag = _registry_tag(context)
     with _build_lock(progress):
         if not image_exists(tag):
             environments.ensure_base_image(progress)
@@ -625,7 +630,7 @@ def build_registry(progress: Progress = _quiet) -> str:
             _docker_build(
                 tag,
                 progress,
-                context=registry_context(),
+                context=context,
                 buildargs={"BASE": environments.BASE_IMAGE},
             )
     return tag
