@@ -294,13 +294,23 @@ class Cluster:
 
 
 def _exec(container: str, command: str, *, check: bool = True) -> tuple[int, str]:
-    """Run `sh -c COMMAND` in a container; return its exit code and output."""
+    """Run `sh -c COMMAND` in a container; return its exit code and standard output.
+
+    Standard error is kept apart: a kubectl that had to retry (a busy API server) writes its
+    warnings there, before the JSON it prints on standard output.
+    """
     api = client().api
     exec_id = api.exec_create(container, ["sh", "-c", command], stdout=True, stderr=True)
-    output = api.exec_start(exec_id).decode("utf-8", "replace")
-    code = api.exec_inspect(exec_id)["ExitCode"]
+    stdout, stderr = api.exec_start(exec_id, demux=True)
+    output = (stdout or b"").decode("utf-8", "replace")
+    # The engine may close the stream a moment before it records the exit code.
+    deadline = time.monotonic() + 10
+    while (inspected := api.exec_inspect(exec_id))["Running"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    code = inspected["ExitCode"]
     if check and code != 0:
-        raise ClusterError(f"{container}: `{command[:80]}` exited {code}: {output[-300:]}")
+        said = output + (stderr or b"").decode("utf-8", "replace")
+        raise ClusterError(f"{container}: `{command[:80]}` exited {code}: {said[-300:]}")
     return code, output
 
 
