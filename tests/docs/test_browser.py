@@ -31,6 +31,7 @@ CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
+    "--disable-dev-shm-usage",  # a container's /dev/shm is 64 MB: too small for a tab's memory
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
@@ -51,32 +52,37 @@ class DevTools:
     a JSON text ended by a NUL byte: no port, no websocket library.
     """
 
-    def __init__(self, commands: int, answers: int) -> None:
-        """Talk to the browser through two pipe ends: ours to write, ours to read."""
-        self.commands, self.answers = commands, answers
+    def __init__(self, commands: int, answers: int, log: Path) -> None:
+        """Talk to the browser through two pipe ends: ours to write, ours to read.
+
+        LOG is where chromium writes its standard error: quoted when it stops answering.
+        """
+        self.commands, self.answers, self.log = commands, answers, log
         self.buffer = b""
         self.last_id = 0
         self.session: str | None = None
 
-    def _receive(self, deadline: float) -> dict[str, Any]:
+    def _receive(self, deadline: float, method: str) -> dict[str, Any]:
         while b"\0" not in self.buffer:
             ready, _, _ = select.select([self.answers], [], [], max(0, deadline - time.monotonic()))
-            chunk = os.read(self.answers, 1 << 20) if ready else b""
-            assert chunk, "chromium stopped answering"
+            said = self.log.read_text(errors="replace")[-2000:]
+            assert ready, f"chromium did not answer {method} in time; it said: {said}"
+            chunk = os.read(self.answers, 1 << 20)
+            assert chunk, f"chromium exited during {method}; it said: {said}"
             self.buffer += chunk
         message, _, self.buffer = self.buffer.partition(b"\0")
         return json.loads(message)
 
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
+    def send(self, method: str, timeout: float = 60, **params: Any) -> dict[str, Any]:
         """Run one command (in the page, once attached) and return its result."""
         self.last_id += 1
         command: dict[str, Any] = {"id": self.last_id, "method": method, "params": params}
         if self.session:
             command["sessionId"] = self.session
         os.write(self.commands, json.dumps(command).encode() + b"\0")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
-            message = self._receive(deadline)
+            message = self._receive(deadline, method)
             if message.get("id") == self.last_id:  # anything else is an event: not needed
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
@@ -84,7 +90,8 @@ class DevTools:
 
     def attach(self) -> None:
         """Open a tab and send every later command to it."""
-        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        # The first answer waits for the browser to start: slow on a busy machine.
+        target = self.send("Target.createTarget", timeout=180, url="about:blank")["targetId"]
         self.session = self.send("Target.attachToTarget", targetId=target, flatten=True)[
             "sessionId"
         ]
@@ -146,17 +153,19 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
         os.dup2(to_browser[0], 3)
         os.dup2(from_browser[1], 4)
 
-    process = subprocess.Popen(
-        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=on_fds_3_and_4,
-        pass_fds=(3, 4, to_browser[0], from_browser[1]),
-    )
+    log = profile / "stderr.log"
+    with log.open("wb") as errors:
+        process = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            preexec_fn=on_fds_3_and_4,
+            pass_fds=(3, 4, to_browser[0], from_browser[1]),
+        )
     os.close(to_browser[0])
     os.close(from_browser[1])
     try:
-        tools = DevTools(to_browser[1], from_browser[0])
+        tools = DevTools(to_browser[1], from_browser[0], log)
         tools.attach()
         tools.send("Page.enable")
         yield tools
