@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,8 +136,11 @@ def test_scripts_through_the_api_and_a_hung_command(pods: clusters.Cluster) -> N
             host.run("sleep 60", timeout=3)
         # The session was replaced, and what the hung one ran was killed from the new one.
         assert host.check_output("echo again") == "again"
-        running = host.run("cat /proc/[0-9]*/cmdline | tr '\\0' ' '").stdout
-        assert "sleep 60" not in running
+        listing = "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"
+        deadline = time.monotonic() + 10  # a killed process dies once the kernel runs it again
+        while "sleep 60" in host.run(listing).stdout and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "sleep 60" not in host.run(listing).stdout
     finally:
         host.backend.close()
 

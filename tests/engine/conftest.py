@@ -22,10 +22,20 @@ done; true"""
 
 @pytest.fixture
 def running() -> Callable[[Any, str], str]:
-    """List the processes on a host that run exactly a given command line."""
+    """List the processes on a host that still run exactly a given command line.
+
+    A process sent SIGKILL is gone once the kernel runs it again: a moment, longer on a busy
+    machine (its binary may still be paging in). The listing is read again for up to 10 s
+    until it is empty.
+    """
 
     def find(host: Any, command: str) -> str:
-        return host.check_output("sh -c %s sh %s", _FIND, command)
+        deadline = time.monotonic() + 10
+        while (found := host.check_output("sh -c %s sh %s", _FIND, command)) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        return found
 
     return find
 

@@ -1,5 +1,6 @@
 """Framing torture tests on the local shell: no Docker needed."""
 
+import contextlib
 import os
 import signal
 import threading
@@ -115,7 +116,7 @@ def test_a_hung_command_times_out_and_the_next_one_works(host):
     started = time.monotonic()
     with pytest.raises(CommandTimeout, match=r"no answer after 0\.5 s"):
         host.run("sleep 30", timeout=0.5)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 15  # not the 30 s the command wanted
     assert host.check_output("echo next") == "next"
 
 
@@ -124,7 +125,16 @@ def test_a_timeout_kills_what_the_command_started(host, tmp_path):
     with pytest.raises(CommandTimeout):
         host.run(f"sh -c 'echo $$ >{pidfile}; exec sleep 30'", timeout=0.5)
     stat = Path(f"/proc/{pidfile.read_text().strip()}/stat")
-    assert not stat.exists() or stat.read_text().split()[2] == "Z"  # gone, or dead unreaped
+
+    def alive() -> bool:  # neither gone nor dead unreaped
+        with contextlib.suppress(FileNotFoundError):
+            return stat.read_text().split()[2] != "Z"
+        return False
+
+    deadline = time.monotonic() + 10  # a killed process dies once the kernel runs it again
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive()
 
 
 def test_a_dead_session_is_reopened_once(host):
