@@ -197,6 +197,35 @@ def test_a_class_of_two_clusters_is_graded_solved_and_fresh(
         assert nothing(left_behind(name)), left_behind(name)
 
 
+def rejected(name: str, service: str, limit: float = 300.0) -> str:
+    """The error of SERVICE's first task the swarm rejected or failed, once there is one."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            [
+                "docker",
+                "exec",
+                name,
+                "docker",
+                "service",
+                "ps",
+                service,
+                "--no-trunc",
+                "--format",
+                "{{.CurrentState}}\t{{.Error}}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        ).stdout
+        for state, _, error in (line.partition("\t") for line in listed.splitlines()):
+            if state.split()[:1] in (["Rejected"], ["Failed"]) and error:
+                return error
+        time.sleep(2)
+    raise AssertionError(f"no task of {service} was rejected within {limit:.0f} s: {listed}")
+
+
 def test_faults_get_hints_naming_what_broke(runner: CliRunner) -> None:
     """A worker that cannot join, a registry that is down, a service stuck pulling."""
     spec = environments.start(LAB)
@@ -235,9 +264,9 @@ def test_faults_get_hints_naming_what_broke(runner: CliRunner) -> None:
             "registry:5000/web:1",
         ],
         check=True,
-        timeout=60,
+        timeout=180,
     )
-    time.sleep(8)  # long enough for the first tasks to be rejected
+    rejected(name, "web")
     [report] = run_checks(LAB, [spec], vantage="outside")
     tasks = {task.id: task for task in report.tasks}
     assert tasks["cluster"].status == "failed"
