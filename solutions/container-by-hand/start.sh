@@ -12,4 +12,4 @@ setsid -f unshare --pid --fork --mount --uts --ipc --net \
     hostname box
     exec httpd -f -h /www
   ' </dev/null >/dev/null 2>&1
-for _ in $(seq 50); do pgrep -x httpd >/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do pgrep -x httpd >/dev/null && break; sleep 0.1; done

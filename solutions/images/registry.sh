@@ -10,7 +10,7 @@ http:
   addr: 127.0.0.1:5000
 YAML
 setsid -f docker-registry serve /root/registry/config.yml </dev/null >/var/log/registry.log 2>&1
-timeout 20 sh -c 'until curl -fsS http://127.0.0.1:5000/v2/ >/dev/null; do sleep 0.2; done'
+timeout 300 sh -c 'until curl -fsS http://127.0.0.1:5000/v2/ >/dev/null; do sleep 0.2; done'
 docker build -t localhost:5000/lab/greeter:1 - <<'DOCKERFILE'
 FROM k2c/busybox
 RUN printf '#!/bin/sh\necho Hello from the registry\n' > /usr/local/bin/greet \

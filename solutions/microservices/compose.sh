@@ -12,5 +12,5 @@ services:
 YAML
 cd /root/shop
 docker-compose up -d
-timeout 60 sh -c 'until curl -fs localhost:8000/health >/dev/null; do sleep 0.5; done'
+timeout 300 sh -c 'until curl -fs localhost:8000/health >/dev/null; do sleep 0.5; done'
 docker-compose ps

@@ -10,4 +10,4 @@ with open("docker-compose.yml", "w") as stream:
     yaml.safe_dump(app, stream, sort_keys=False)
 PY
 docker-compose up -d
-timeout 60 sh -c 'until docker-compose exec -T orders wget -qO- localhost:8002/health | grep -q EUR; do sleep 0.5; done'
+timeout 300 sh -c 'until docker-compose exec -T orders wget -qO- localhost:8002/health | grep -q EUR; do sleep 0.5; done'

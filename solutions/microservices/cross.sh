@@ -15,4 +15,4 @@ with open("docker-compose.yml", "w") as stream:
     yaml.safe_dump(app, stream, sort_keys=False)
 PY
 docker-compose up -d
-timeout 60 sh -c 'until curl -fs "localhost:8000/api/checkout?item=2&qty=3"; do sleep 0.5; done'
+timeout 300 sh -c 'until curl -fs "localhost:8000/api/checkout?item=2&qty=3"; do sleep 0.5; done'

@@ -17,5 +17,5 @@ with open("docker-compose.yml", "w") as stream:
     yaml.safe_dump(app, stream, sort_keys=False)
 PY
 docker-compose up -d
-timeout 60 sh -c 'until [ "$(docker ps --filter label=com.docker.compose.project=shop --filter health=healthy -q | wc -l)" -ge 3 ]; do sleep 1; done'
+timeout 300 sh -c 'until [ "$(docker ps --filter label=com.docker.compose.project=shop --filter health=healthy -q | wc -l)" -ge 3 ]; do sleep 1; done'
 docker-compose ps

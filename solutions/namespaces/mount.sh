@@ -4,9 +4,9 @@ mkdir -p /mnt/private
 setsid -f unshare --mount sh -c 'mount -t tmpfs lab-private /mnt/private && exec sleep infinity' \
   </dev/null >/dev/null 2>&1
 
-# setsid -f returns at once: wait (up to 5 s) until a process outside PID 1's mount namespace
+# setsid -f returns at once: wait (up to 60 s) until a process outside PID 1's mount namespace
 # has the tmpfs mounted.
-for _ in $(seq 50); do
+for _ in $(seq 600); do
   for pid in $(pgrep --inverse --ns 1 --nslist mnt); do
     grep -q ' /mnt/private .* lab-private ' "/proc/$pid/mountinfo" && exit 0
   done

@@ -18,5 +18,5 @@ services:
       endpoint_mode: $(endpoint-mode)
 YAML
 docker stack deploy -c /root/stack/compose.yaml shop
-timeout 120 sh -c 'until [ "$(docker service ps -f desired-state=running --format "{{.CurrentState}}" shop_front shop_back | grep -c ^Running)" = 4 ]; do sleep 1; done'
+timeout 300 sh -c 'until [ "$(docker service ps -f desired-state=running --format "{{.CurrentState}}" shop_front shop_back | grep -c ^Running)" = 4 ]; do sleep 1; done'
 docker stack services shop
