@@ -148,8 +148,14 @@ def probe(lab: Lab, image: str, device: Device) -> Decision:
             status = api.wait(container, timeout=device.timeout)["StatusCode"]
         except requests.exceptions.RequestException:
             return decision(False, f"its probe gave no answer within {device.timeout:g} s")
-        output = api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
-        lines = output.strip().splitlines()
+        # Its verdict is its last line on stdout. Standard error is logged as a stream of its own,
+        # whose order against stdout's is not kept under load (a shell's "Aborted" after a
+        # crashed child came last in CI): it is the reason only when stdout said nothing.
+        said = [
+            api.logs(container, stdout=stdout, stderr=not stdout).decode("utf-8", "replace")
+            for stdout in (True, False)
+        ]
+        lines = (said[0].strip() or said[1].strip()).splitlines()
         if status == 0:
             return decision(True, lines[-1] if lines else "its probe passed")
         return decision(False, lines[-1] if lines else f"its probe exited with status {status}")

@@ -65,7 +65,11 @@ def test_a_device_that_works_is_passed_and_one_that_does_not_is_left_out(
         [
             {"path": "/dev/kvm", "probe": ["test", "-c", "/dev/kvm"]},
             {"path": "/dev/k2c-no-such-device"},
-            {"path": "/dev/full", "probe": ["sh", "-c", "echo it says no; exit 3"]},
+            # Its verdict on stdout; then stderr's noise, which is not the reason.
+            {
+                "path": "/dev/full",
+                "probe": ["sh", "-c", "echo it says no; sleep 0.2; echo Aborted >&2; exit 3"],
+            },
             {"path": "/dev/zero", "probe": ["sleep", "60"], "timeout": 2},
         ],
     )
@@ -82,8 +86,8 @@ def test_a_device_that_works_is_passed_and_one_that_does_not_is_left_out(
     assert "/dev/k2c-no-such-device" in absent.reason  # Docker's own words name the path
     assert refused.reason == "it says no"
     assert silent.reason == "its probe gave no answer within 2 s"
-    assert 2 <= silent.seconds < 10
-    assert time.monotonic() - started < 60
+    assert 2 <= silent.seconds < 30  # its timeout, not the 60 s the probe wanted
+    assert time.monotonic() - started < 120
     assert not any(d.cached for d in (kvm, absent, refused, silent))
     assert _probes_left() == []  # every probe's container is gone, the one that hung too
 
