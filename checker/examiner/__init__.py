@@ -193,8 +193,11 @@ class Examiner:
         which the client is stopped (exit status 124): a failure, not a hung target.
         """
         quoted = " ".join(shlex.quote(arg) for arg in args)
-        stop = f"timeout {limit:g} " if limit else ""
-        return self.run(f"{stop}{self._docker} {quoted}")
+        if not limit:
+            return self.run(f"{self._docker} {quoted}")
+        # The session waits longer than the limit (its own default is shorter): `timeout` stops
+        # the client first, and the check reads its 124.
+        return self.run(f"timeout {limit:g} {self._docker} {quoted}", timeout=limit + 15)
 
     def docker_pipe(self, args: list[str], pipe: str) -> Any:
         """Run ``docker ARGS | PIPE`` (the pipe's tools are this examiner's too)."""

@@ -37,8 +37,8 @@ class Engine:
     ready: bool
     base = BASE_IMAGE
 
-    def run(self, *args: str) -> Any:
-        """Run `docker ARGS...` in the target; return testinfra's CommandResult."""
+    def run(self, *args: str, limit: float | None = None) -> Any:
+        """Run `docker ARGS...` in the target, stopped after LIMIT s if given; the result."""
         # Asserted here, in the check, not in the fixture: a failed fixture reads as a broken
         # check, while an engine that is down is the learner's to restart.
         assert self.ready, (
@@ -46,7 +46,7 @@ class Engine:
             "/var/log/dockerd.log there, and start it again with "
             "`setsid -f dockerd --storage-driver=vfs </dev/null >>/var/log/dockerd.log 2>&1`."
         )
-        return self.examiner.docker(*args)
+        return self.examiner.docker(*args, limit=limit)
 
     def inspect(self, kind: str, name: str) -> dict[str, Any] | None:
         """Return `docker KIND inspect NAME` as a dict, or None when it does not exist."""

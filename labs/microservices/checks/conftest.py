@@ -36,9 +36,9 @@ class Shop:
 
     examiner: Any
 
-    def docker(self, *args: str) -> Any:
-        """Run `docker ARGS` on the learner's engine; testinfra's result."""
-        return self.examiner.docker(*args, limit=60)
+    def docker(self, *args: str, limit: float = 60) -> Any:
+        """Run `docker ARGS` on the learner's engine, stopped after LIMIT s; testinfra's result."""
+        return self.examiner.docker(*args, limit=limit)
 
     def inspect(self, kind: str, *names: str) -> list[dict[str, Any]]:
         """`docker KIND inspect NAMES...`, the objects that exist."""

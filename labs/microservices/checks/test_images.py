@@ -19,7 +19,11 @@ def test_the_service_has_its_image(shop, service):
     assert layers[:1] == ((base.get("RootFS") or {}).get("Layers") or [])[:1], (
         f"shop/{service}:1 is not built FROM k2c/python."
     )
-    listed = shop.docker("run", "--rm", "--entrypoint", "cat", f"shop/{service}:1", "app.py")
+    # A container's file system is a full copy of the image's on the engine's vfs driver: slow
+    # on a busy disk, hence the longer limit.
+    listed = shop.docker(
+        "run", "--rm", "--entrypoint", "cat", f"shop/{service}:1", "app.py", limit=300
+    )
     mine = shop.examiner.read(f"/root/shop/{service}/app.py")
     assert listed.rc == 0, f"shop/{service}:1 has no /app/app.py."
     assert listed.stdout == mine, (
