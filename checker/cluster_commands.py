@@ -38,21 +38,33 @@ def build(ctx: click.Context) -> None:
 @cluster_group.command()
 @click.argument("name")
 @click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option(
+    "--with-registry",
+    is_flag=True,
+    help="Also run a registry beside it that its nodes pull from (for `lab class up --registry`).",
+)
 @click.pass_context
-def up(ctx: click.Context, name: str, workers: int) -> None:
+def up(ctx: click.Context, name: str, workers: int, with_registry: bool) -> None:
     """Start a fresh cluster NAME (replacing one of that name) and print its kubeconfig."""
     began = time.monotonic()
-    cluster = clusters.start(clusters.Cluster(name, workers), progress=_progress(ctx, name))
+    progress = _progress(ctx, name)
+    cluster = clusters.start(clusters.Cluster(name, workers), progress=progress)
+    registry = clusters.start_registry(cluster, progress) if with_registry else None
     out = ctx.obj["out"]
     out.print(f"[green]✔[/] cluster {name} is up in {time.monotonic() - began:.0f} s")
     out.print(f"  kubeconfig:   {cluster.kubeconfig}")
     out.print(f"  target spec:  {cluster.spec()}")
+    if registry:
+        out.print(
+            f"  registry:     {registry.host}  (lab class up ... --registry {registry.host}/k2c)",
+            soft_wrap=True,  # one line, whatever the width: it is copied from
+        )
 
 
 @cluster_group.command()
 @click.argument("name")
 @click.pass_context
 def down(ctx: click.Context, name: str) -> None:
-    """Remove cluster NAME: its nodes, its network, its kubeconfig."""
+    """Remove cluster NAME: its nodes, its network, its registry, its kubeconfig."""
     removed = clusters.remove(name)
     ctx.obj["out"].print(f"removed cluster {name}" if removed else f"no cluster {name} to remove")

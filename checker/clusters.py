@@ -699,8 +699,7 @@ def start_registry(cluster: Cluster, progress: Progress = _quiet, timeout: float
         ),
     )
     api.start(container)
-    port = api.inspect_container(name)["NetworkSettings"]["Ports"][f"{REGISTRY_PORT}/tcp"][0]
-    registry = Registry(f"127.0.0.1:{port['HostPort']}", f"http://{name}:{REGISTRY_PORT}", name)
+    registry = _registry_of(api.inspect_container(name))
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -719,6 +718,23 @@ def start_registry(cluster: Cluster, progress: Progress = _quiet, timeout: float
         time.sleep(0.5)
     trust_registry(cluster, registry.host, registry.server)
     return registry
+
+
+def find_registry(cluster: Cluster) -> Registry | None:
+    """The registry `start_registry` runs beside the cluster, or None when it runs none."""
+    import docker.errors
+
+    try:
+        found = client().api.inspect_container(registry_container(cluster))
+    except docker.errors.NotFound:
+        return None
+    return _registry_of(found) if found["State"]["Running"] else None
+
+
+def _registry_of(container: dict[str, Any]) -> Registry:
+    name = container["Name"].lstrip("/")
+    [port] = container["NetworkSettings"]["Ports"][f"{REGISTRY_PORT}/tcp"]
+    return Registry(f"127.0.0.1:{port['HostPort']}", f"http://{name}:{REGISTRY_PORT}", name)
 
 
 def stop_registry(cluster: Cluster) -> bool:

@@ -52,13 +52,23 @@ LAB = [str(Path(sys.executable).parent / "lab")]
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[clusters.Cluster]:
-    """A fresh course cluster of two workers, removed afterwards whatever happens."""
-    made = clusters.start(clusters.Cluster(CLUSTER, workers=2))
+def cluster_up() -> Iterator[tuple[clusters.Cluster, str]]:
+    """`lab cluster up`: a fresh course cluster of two workers and a registry beside it.
+
+    Yields the cluster and what the command printed; removed afterwards whatever happens.
+    """
     try:
-        yield made
+        done = lab("cluster", "up", CLUSTER, "--workers", "2", "--with-registry", cwd=Path.cwd())
+        assert done.returncode == 0, done.stderr
+        yield clusters.Cluster(CLUSTER, workers=2), done.stdout
     finally:
         clusters.remove(CLUSTER)
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_up: tuple[clusters.Cluster, str]) -> clusters.Cluster:
+    """The cluster `lab cluster up` started."""
+    return cluster_up[0]
 
 
 def kubectl(cluster: clusters.Cluster, *args: str, check: bool = True) -> str:
@@ -104,9 +114,15 @@ REGISTRY_LEARNERS = ["r1", "r2", "r3"]
 
 
 @pytest.fixture(scope="module")
-def registry(cluster: clusters.Cluster) -> Iterator[clusters.Registry]:
-    """A registry beside the cluster: 127.0.0.1:PORT for the engine, its container for the nodes."""
-    made = clusters.start_registry(cluster)
+def registry(cluster_up: tuple[clusters.Cluster, str]) -> Iterator[clusters.Registry]:
+    """The registry beside the cluster: 127.0.0.1:PORT for the engine, its container for the nodes.
+
+    `lab cluster up --with-registry` started it and printed the `--registry` to give `class up`.
+    """
+    cluster, printed = cluster_up
+    made = clusters.find_registry(cluster)
+    assert made is not None, printed
+    assert f"--registry {made.host}/k2c" in printed, printed
     try:
         yield made
     finally:
