@@ -232,7 +232,8 @@ def test_faults_get_hints_naming_what_broke(runner: CliRunner) -> None:
     name = spec.name
     nodes = environments.node_containers(LAB, name)
     engine = environments.client()
-    # worker2 will not join: its engine is gone.
+    # worker2 will not join: its engine is gone (once it has started: a busy node is slow to).
+    subprocess.run(["docker", "exec", nodes["worker2"], "wait-docker"], check=True, timeout=360)
     subprocess.run(
         ["docker", "exec", nodes["worker2"], "pkill", "-x", "dockerd"], check=True, timeout=60
     )
