@@ -25,7 +25,7 @@ spec:
             requests: {cpu: 50m, memory: 16Mi}
             limits: {cpu: 200m, memory: 32Mi}
 EOF
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 kubectl get deployment,replicaset,pods -l app=web -o wide
 # In one pod of the Deployment: cgroup v2 first, then v1. 33554432 bytes is 32Mi; the CPU
 # quota is 20000 µs of each 100000.

@@ -2,12 +2,12 @@
 ns=$(kubectl config view --minify --output 'jsonpath={..namespace}')
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
 kubectl get deployment web >/dev/null 2>&1 || kubectl create deployment web --image k2c.local/web:1
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 # The guide's commands.
 kubectl set image deployment/web web=k2c.local/web:2
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 kubectl get replicasets -l app=web
 kubectl rollout history deployment/web
 kubectl rollout undo deployment/web
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 kubectl get replicasets -l app=web -o wide

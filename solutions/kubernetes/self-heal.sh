@@ -2,7 +2,7 @@
 ns=$(kubectl config view --minify --output 'jsonpath={..namespace}')
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
 kubectl get deployment web >/dev/null 2>&1 || kubectl create deployment web --image k2c.local/web:1
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 # The guide's commands.
 # A pod being deleted (Terminating) still says Running: take one that is not.
 pod=$(kubectl get pods -l app=web --field-selector status.phase=Running -o go-template \
@@ -13,5 +13,5 @@ uid=$(kubectl get pod "$pod" -o jsonpath='{.metadata.uid}')
 kubectl create configmap deleted-pod --from-literal pod="$pod" --from-literal uid="$uid"
 kubectl delete pod "$pod"    # returns once the pod is gone
 kubectl get pods -l app=web
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 kubectl get events --field-selector involvedObject.kind=ReplicaSet | tail -n 5

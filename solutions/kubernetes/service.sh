@@ -2,7 +2,7 @@
 ns=$(kubectl config view --minify --output 'jsonpath={..namespace}')
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
 kubectl get deployment web >/dev/null 2>&1 || kubectl create deployment web --image k2c.local/web:1
-kubectl rollout status deployment/web --timeout 180s
+kubectl rollout status deployment/web --timeout 600s
 # The guide's commands.
 kubectl apply -f - <<'EOF'
 apiVersion: v1
