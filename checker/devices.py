@@ -151,11 +151,9 @@ def probe(lab: Lab, image: str, device: Device) -> Decision:
         # Its verdict is its last line on stdout. Standard error is logged as a stream of its own,
         # whose order against stdout's is not kept under load (a shell's "Aborted" after a
         # crashed child came last in CI): it is the reason only when stdout said nothing.
-        said = [
-            api.logs(container, stdout=stdout, stderr=not stdout).decode("utf-8", "replace")
-            for stdout in (True, False)
-        ]
-        lines = (said[0].strip() or said[1].strip()).splitlines()
+        said = api.logs(container, stdout=True, stderr=False).decode("utf-8", "replace")
+        said_on_stderr = api.logs(container, stdout=False, stderr=True).decode("utf-8", "replace")
+        lines = (said.strip() or said_on_stderr.strip()).splitlines()
         if status == 0:
             return decision(True, lines[-1] if lines else "its probe passed")
         return decision(False, lines[-1] if lines else f"its probe exited with status {status}")
